@@ -1,0 +1,1 @@
+"""fluorowatch: edge_agent."""

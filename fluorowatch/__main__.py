@@ -1,0 +1,5 @@
+import sys
+
+from fluorowatch.cli import main
+
+sys.exit(main())

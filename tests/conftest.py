@@ -1,0 +1,58 @@
+"""Shared fixtures: a real PostgreSQL database per test session, migrated, dropped at the end.
+
+The server is DATABASE_URL's when set, else the local one on 127.0.0.1:5432 (trust auth), which .ci/run
+starts when it is down. Each session gets its own uniquely named database, so runs never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from storage.db import drop_database, ensure_database, with_database
+from storage.migrate import migrate
+
+SERVER_URL = os.environ.get("FLUOROWATCH_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    """A token unique to this test run: database names and MQTT topic prefixes carry it."""
+    return f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def new_database(run_id: str) -> Iterator[callable]:  # type: ignore[valid-type]
+    """A factory of empty databases (name suffix given), all dropped when the session ends."""
+    created: list[str] = []
+
+    def make(suffix: str) -> str:
+        url = with_database(SERVER_URL, f"fw_test_{run_id}_{suffix}")
+        ensure_database(url)
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database) -> str:  # type: ignore[no-untyped-def]
+    """The session's migrated database."""
+    url: str = new_database("main")
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrate(conn)
+    return url
+
+
+@pytest.fixture
+def conn(database_url: str) -> Iterator[psycopg.Connection]:
+    """A connection inside a transaction that is rolled back after the test: tests leave nothing behind."""
+    with psycopg.connect(database_url) as connection:
+        yield connection
+        connection.rollback()
