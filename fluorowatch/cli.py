@@ -59,7 +59,7 @@ def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
     url = settings.database_url or LOCAL_DATABASE_URL
     if settings.database_url is None:
         ensure_database(url)
-    prepared = prepare_database(url, settings.telemetry_retention_days)
+    prepared = prepare_database(url, settings.telemetry_retention_days, settings.database_wait_seconds)
     names = ", ".join(f"{m.version:04d}_{m.name}" for m in prepared.applied) or "none (schema is current)"
     print(f"database {redact(url)}: applied {names}; telemetry layout: {prepared.layout}")
     return 0
@@ -74,8 +74,12 @@ def run_up(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace, *, seed: bool) -> int:
-    with resolve_services(settings.database_url, settings.mqtt_url, settings.data_dir) as services:
-        prepared = prepare_database(services.database_url, settings.telemetry_retention_days)
+    with resolve_services(
+        settings.database_url, settings.mqtt_url, settings.data_dir, wait_s=settings.database_wait_seconds
+    ) as services:
+        prepared = prepare_database(
+            services.database_url, settings.telemetry_retention_days, settings.database_wait_seconds
+        )
         print(f"storage: {len(prepared.applied)} migrations applied; telemetry layout: {prepared.layout}")
         if seed:
             inserted, description = seed_and_describe(services.database_url)

@@ -46,18 +46,21 @@ def resolve_services(
     *,
     local_database_url: str = LOCAL_DATABASE_URL,
     local_mqtt_url: str = LOCAL_MQTT_URL,
+    wait_s: float = 30.0,
     say: Callable[[str], None] = print,
 ) -> Iterator[Services]:
     """Find or start the database and the broker; embedded ones are stopped when the context ends."""
     with ExitStack() as stack:
-        db_url = _database(database_url, local_database_url, data_dir, stack, say)
+        db_url = _database(database_url, local_database_url, data_dir, stack, say, wait_s)
         broker_url = _broker(mqtt_url, local_mqtt_url, stack, say)
         yield Services(db_url, broker_url)
 
 
-def _database(explicit: str | None, local: str, data_dir: Path, stack: ExitStack, say: Callable[[str], None]) -> str:
+def _database(
+    explicit: str | None, local: str, data_dir: Path, stack: ExitStack, say: Callable[[str], None], wait_s: float
+) -> str:
     if explicit:
-        wait_for_database(explicit)
+        wait_for_database(explicit, wait_s)
         say("database: DATABASE_URL")
         return explicit
     if database_answers(local):

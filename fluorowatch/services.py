@@ -24,9 +24,9 @@ class PreparedDatabase:
     layout: TimeSeriesLayout
 
 
-def prepare_database(url: str, retention_days: int) -> PreparedDatabase:
+def prepare_database(url: str, retention_days: int, wait_s: float = 30.0) -> PreparedDatabase:
     """Wait for the database, apply pending migrations, then choose the time-series layout."""
-    wait_for_database(url)
+    wait_for_database(url, wait_s)
     with psycopg.connect(url, autocommit=True) as conn:
         applied = migrate(conn)
         layout = apply_time_series_layout(conn, retention_days)

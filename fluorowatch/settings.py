@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     telemetry_retention_days: int = Field(default=3 * 365, ge=MIN_RETENTION_DAYS)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    database_wait_seconds: float = Field(default=30.0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -26,7 +26,7 @@ def run_id() -> str:
 
 
 @pytest.fixture(scope="session")
-def new_database(run_id: str) -> Iterator[callable]:  # type: ignore[valid-type]
+def new_database(run_id: str) -> Iterator[Callable[[str], str]]:
     """A factory of empty databases (name suffix given), all dropped when the session ends."""
     created: list[str] = []
 
@@ -42,9 +42,9 @@ def new_database(run_id: str) -> Iterator[callable]:  # type: ignore[valid-type]
 
 
 @pytest.fixture(scope="session")
-def database_url(new_database) -> str:  # type: ignore[no-untyped-def]
+def database_url(new_database: Callable[[str], str]) -> str:
     """The session's migrated database."""
-    url: str = new_database("main")
+    url = new_database("main")
     with psycopg.connect(url, autocommit=True) as conn:
         migrate(conn)
     return url

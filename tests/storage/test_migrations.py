@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import psycopg
 import pytest
 
 from fluorowatch.domain.channels import ChannelType, channels
 from storage.migrate import Migration, MigrationError, discover_migrations, migrate
+
+NewDatabase = Callable[[str], str]
 
 
 def _columns(conn: psycopg.Connection, table: str) -> dict[str, str]:
@@ -19,7 +22,7 @@ def _columns(conn: psycopg.Connection, table: str) -> dict[str, str]:
     return dict(rows)
 
 
-def test_migrations_apply_to_an_empty_database_and_a_second_run_applies_none(new_database) -> None:
+def test_migrations_apply_to_an_empty_database_and_a_second_run_applies_none(new_database: NewDatabase) -> None:
     url = new_database("idempotent")
     with psycopg.connect(url, autocommit=True) as conn:
         first = migrate(conn)
@@ -31,7 +34,7 @@ def test_migrations_apply_to_an_empty_database_and_a_second_run_applies_none(new
     assert [v for (v,) in recorded] == [m.version for m in first]
 
 
-def test_two_processes_migrating_at_once_apply_each_migration_once(new_database) -> None:
+def test_two_processes_migrating_at_once_apply_each_migration_once(new_database: NewDatabase) -> None:
     url = new_database("concurrent")
     results: list[list[Migration]] = []
     errors: list[Exception] = []
@@ -53,7 +56,7 @@ def test_two_processes_migrating_at_once_apply_each_migration_once(new_database)
     assert applied == [m.version for m in discover_migrations()]
 
 
-def test_a_migration_changed_after_it_was_applied_is_refused(new_database) -> None:
+def test_a_migration_changed_after_it_was_applied_is_refused(new_database: NewDatabase) -> None:
     url = new_database("drift")
     shipped = discover_migrations()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -63,7 +66,7 @@ def test_a_migration_changed_after_it_was_applied_is_refused(new_database) -> No
             migrate(conn, [edited])
 
 
-def test_a_failing_migration_leaves_no_trace_and_is_retried_next_time(new_database) -> None:
+def test_a_failing_migration_leaves_no_trace_and_is_retried_next_time(new_database: NewDatabase) -> None:
     url = new_database("failing")
     broken = Migration(1, "broken", "CREATE TABLE half_done (id int); SELECT no_such_function();")
     with psycopg.connect(url, autocommit=True) as conn:
