@@ -68,8 +68,10 @@ def drop_database(url: str) -> None:
 
 
 def open_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> ConnectionPool:
-    """An opened connection pool; close it with `pool.close()` (or use it as a context manager)."""
-    pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=False, name="fluorowatch")
+    """An opened pool whose sessions run in UTC; close it with `pool.close()` (or use it as a context manager)."""
+    pool = ConnectionPool(
+        url, min_size=min_size, max_size=max_size, open=False, name="fluorowatch", kwargs={"options": "-c TimeZone=UTC"}
+    )
     pool.open(wait=True, timeout=30)
     return pool
 

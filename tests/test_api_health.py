@@ -22,3 +22,8 @@ def test_readiness_fails_with_a_reason_when_the_database_is_gone(database_url: s
     response = TestClient(create_app(pool)).get("/readyz")
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
+
+
+def test_pool_sessions_run_in_utc(database_url: str) -> None:
+    with open_pool(database_url, max_size=1) as pool, pool.connection() as conn:
+        assert conn.execute("SHOW TimeZone").fetchone() == ("UTC",)

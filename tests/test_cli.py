@@ -84,3 +84,13 @@ def test_demo_seeds_the_sample_retailer_once_and_serves_until_stopped(new_databa
     assert "stopped" in second.stdout
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM equipment").fetchone() == (42,)
+
+
+def test_up_prepares_the_database_without_seeding_and_stops_cleanly(new_database: NewDatabase) -> None:
+    url = new_database("cli_up")
+    result = run_cli("up", "--exit-after", "1", env={"DATABASE_URL": url, "FLUOROWATCH_HTTP_PORT": str(free_port())})
+    assert result.returncode == 0, result.stderr
+    assert "migrations applied" in result.stdout
+    assert "seeded" not in result.stdout
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM equipment").fetchone() == (0,)
