@@ -1,0 +1,41 @@
+"""Readings are stored once per (equipment, circuit, ts), with their values typed per channel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from edge_agent.reading import Reading
+from storage.telemetry import write_readings
+
+T0 = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def _reading(minute: int, circuit: int = 1, **values: float | bool | int | None) -> Reading:
+    return Reading("U-1", circuit, T0 + timedelta(minutes=minute), values or {"suction_pressure_mpag": 0.3})
+
+
+def test_readings_are_stored_with_typed_values(conn: psycopg.Connection) -> None:
+    written = write_readings(
+        conn, {"U-1": 9}, [_reading(0, suction_pressure_mpag=0.25, compressor_on=True, purge_count=4)]
+    )
+    row = conn.execute(
+        "SELECT suction_pressure_mpag, compressor_on, purge_count, defrost_on, ts FROM telemetry WHERE equipment_id = 9"
+    ).fetchone()
+    assert written == 1
+    assert row == (pytest.approx(0.25), True, 4, None, T0)
+
+
+def test_a_redelivered_reading_is_stored_once(conn: psycopg.Connection) -> None:
+    batch = [_reading(0), _reading(1), _reading(1, circuit=2)]
+    assert write_readings(conn, {"U-1": 9}, batch) == 3
+    assert write_readings(conn, {"U-1": 9}, [*batch, _reading(2)]) == 1
+    assert write_readings(conn, {"U-1": 9}, [_reading(3), _reading(3)]) == 1
+    assert conn.execute("SELECT count(*) FROM telemetry WHERE equipment_id = 9").fetchone() == (5,)
+
+
+def test_an_unregistered_unit_is_refused_before_anything_is_written(conn: psycopg.Connection) -> None:
+    with pytest.raises(KeyError, match="U-1"):
+        write_readings(conn, {}, [_reading(0)])
