@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import psycopg
 from psycopg import sql
@@ -30,18 +30,17 @@ _MERGE = sql.SQL(
 ).format(cols=_COLUMN_LIST)
 
 
-def write_readings(conn: psycopg.Connection, equipment_ids: Mapping[str, int], readings: Iterable[Reading]) -> int:
-    """Store `readings` (equipment by management number -> id in `equipment_ids`) in the caller's transaction.
+def write_readings(conn: psycopg.Connection, rows: Iterable[tuple[int, Reading]]) -> int:
+    """Store (equipment id, reading) pairs in the caller's transaction; return how many rows were new.
 
-    Returns the number of new rows; readings already stored are skipped. Raises KeyError for an equipment
-    missing from `equipment_ids` (ingest validates before it writes).
+    Readings already stored (same equipment, circuit and ts) are skipped, so redelivery never duplicates.
     """
     conn.execute(_CREATE_STAGING)
     with conn.cursor() as cur:
         with cur.copy(_COPY) as copy:
             copy.set_types(_TYPES)
-            for reading in readings:
-                copy.write_row(_row(equipment_ids[reading.equipment], reading))
+            for equipment_id, reading in rows:
+                copy.write_row(_row(equipment_id, reading))
         cur.execute(_MERGE)
         inserted = cur.rowcount
         cur.execute("TRUNCATE telemetry_staging")

@@ -56,3 +56,10 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(database_url) as connection:
         yield connection
         connection.rollback()
+
+
+@pytest.fixture
+def topic_prefix(run_id: str, request: pytest.FixtureRequest) -> str:
+    """An MQTT topic prefix of this run and test: runs and tests never see each other's messages."""
+    name = "".join(ch if ch.isalnum() else "-" for ch in request.node.name[-24:])
+    return f"fwtest-{run_id}-{name}"[:64]

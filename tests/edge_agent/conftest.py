@@ -57,12 +57,6 @@ def private_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     broker.stop()
 
 
-@pytest.fixture
-def topic_prefix(run_id: str, request: pytest.FixtureRequest) -> str:
-    """A topic prefix of this run and test: runs and tests never see each other's messages."""
-    return f"fwtest-{run_id}-{request.node.name[-20:].strip('_')}"[:60].replace("[", "-").replace("]", "")
-
-
 class Collector:
     """A persistent-session subscriber that keeps every telemetry reading it receives, in arrival order."""
 

@@ -18,9 +18,7 @@ def _reading(minute: int, circuit: int = 1, **values: float | bool | int | None)
 
 
 def test_readings_are_stored_with_typed_values(conn: psycopg.Connection) -> None:
-    written = write_readings(
-        conn, {"U-1": 9}, [_reading(0, suction_pressure_mpag=0.25, compressor_on=True, purge_count=4)]
-    )
+    written = write_readings(conn, [(9, _reading(0, suction_pressure_mpag=0.25, compressor_on=True, purge_count=4))])
     row = conn.execute(
         "SELECT suction_pressure_mpag, compressor_on, purge_count, defrost_on, ts FROM telemetry WHERE equipment_id = 9"
     ).fetchone()
@@ -29,13 +27,12 @@ def test_readings_are_stored_with_typed_values(conn: psycopg.Connection) -> None
 
 
 def test_a_redelivered_reading_is_stored_once(conn: psycopg.Connection) -> None:
-    batch = [_reading(0), _reading(1), _reading(1, circuit=2)]
-    assert write_readings(conn, {"U-1": 9}, batch) == 3
-    assert write_readings(conn, {"U-1": 9}, [*batch, _reading(2)]) == 1
-    assert write_readings(conn, {"U-1": 9}, [_reading(3), _reading(3)]) == 1
+    batch = [(9, _reading(0)), (9, _reading(1)), (9, _reading(1, circuit=2))]
+    assert write_readings(conn, batch) == 3
+    assert write_readings(conn, [*batch, (9, _reading(2))]) == 1
+    assert write_readings(conn, [(9, _reading(3)), (9, _reading(3))]) == 1
     assert conn.execute("SELECT count(*) FROM telemetry WHERE equipment_id = 9").fetchone() == (5,)
 
 
-def test_an_unregistered_unit_is_refused_before_anything_is_written(conn: psycopg.Connection) -> None:
-    with pytest.raises(KeyError, match="U-1"):
-        write_readings(conn, {}, [_reading(0)])
+def test_units_with_the_same_management_number_at_different_sites_stay_apart(conn: psycopg.Connection) -> None:
+    assert write_readings(conn, [(9, _reading(0)), (10, _reading(0))]) == 2

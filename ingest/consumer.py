@@ -1,0 +1,86 @@
+"""The broker side of ingest: an MQTT 5 shared subscription with a persistent session and manual
+acknowledgement. A message is acknowledged only after its batch is committed, so a crash between receive and
+commit loses nothing: the broker delivers it again, and the idempotent merge stores it once.
+
+Back-pressure: the inbox is bounded. While PostgreSQL is down or slow the writer stops taking from it, the
+inbox fills, the network thread blocks, nothing more is acknowledged, and the broker holds the backlog (its
+`max_queued_messages` / `max_queued_bytes` bound it; docs/ingest.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from edge_agent.link import BrokerAddress
+from ingest.pipeline import Inbound
+
+log = logging.getLogger(__name__)
+
+SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps our session and its backlog through a week of downtime
+RECEIVE_MAXIMUM = 10_000  # unacknowledged QoS 1 messages the broker may send us at once
+
+
+class Consumer:
+    """Receives telemetry and status messages into `inbox`; `ack(mids)` after they are committed."""
+
+    def __init__(self, url: str, topic_prefix: str, *, client_id: str, group: str = "fluorowatch-ingest",
+                 inbox_size: int = 50_000) -> None:  # fmt: skip
+        self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_size)
+        self.connected = threading.Event()
+        self._address = BrokerAddress.parse(url)
+        self._topics = [f"$share/{group}/{topic_prefix}/v1/+/+/+/telemetry",
+                        f"$share/{group}/{topic_prefix}/v1/+/agents/+/status"]  # fmt: skip
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True
+        )
+        if self._address.username:
+            self._client.username_pw_set(self._address.username, self._address.password)
+        if self._address.tls:
+            self._client.tls_set()
+        self._client.reconnect_delay_set(1, 30)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    def start(self) -> None:
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = SESSION_EXPIRY_S
+        properties.ReceiveMaximum = RECEIVE_MAXIMUM
+        self._client.connect_async(self._address.host, self._address.port, keepalive=30, clean_start=False,
+                                   properties=properties)  # fmt: skip
+        self._client.loop_start()
+
+    def ack(self, messages: list[Inbound]) -> None:
+        for message in messages:
+            if message.qos:
+                self._client.ack(message.mid, message.qos)
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, userdata: object, flags: mqtt.ConnectFlags, reason: ReasonCode,
+                    properties: Properties | None) -> None:  # fmt: skip
+        if reason.is_failure:
+            log.error("broker refused ingest: %s", reason)
+            return
+        client.subscribe([(topic, 1) for topic in self._topics])
+        self.connected.set()
+        log.info("ingest subscribed (session %s)", "resumed" if flags.session_present else "new")
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object, reason: ReasonCode,
+                       properties: Properties | None) -> None:  # fmt: skip
+        self.connected.clear()
+        log.warning("ingest disconnected from the broker: %s", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        # Blocks when the inbox is full: that is the back-pressure (nothing more is read or acknowledged).
+        self.inbox.put(Inbound(message.mid, message.topic, bytes(message.payload), message.qos))

@@ -1,0 +1,111 @@
+"""The ingest loop: take messages from the consumer's inbox in batches, commit each batch, then acknowledge it.
+
+A batch is flushed when it holds `max_batch_messages` messages or `max_wait_s` after its first message. While
+the database is down the batch is retried with back-off and nothing is acknowledged (back-pressure).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+import psycopg
+from prometheus_client import Counter, Histogram
+
+from edge_agent.backoff import Backoff
+from edge_agent.reading import Reading
+from ingest.consumer import Consumer
+from ingest.pipeline import Inbound, Pipeline
+
+log = logging.getLogger(__name__)
+
+BATCH_SECONDS = Histogram("fw_ingest_batch_seconds", "Time to validate and commit one batch")
+ROWS_STORED = Counter("fw_ingest_rows_stored_total", "New telemetry rows committed")
+DB_ERRORS = Counter("fw_ingest_database_errors_total", "Batches that failed on the database and were retried")
+HANDOFF_DROPPED = Counter("fw_ingest_detector_handoff_dropped_total", "Readings the detectors' queue had no room for")
+
+Handoff = queue.Queue[list[tuple[int, Reading]]]
+
+
+class IngestService:
+    def __init__(
+        self,
+        consumer: Consumer,
+        connect: Callable[[], psycopg.Connection],
+        pipeline: Pipeline,
+        *,
+        max_batch_messages: int = 1000,
+        max_wait_s: float = 0.2,
+        handoff: Handoff | None = None,
+    ) -> None:
+        self._consumer, self._connect, self._pipeline = consumer, connect, pipeline
+        self._max_batch, self._max_wait = max_batch_messages, max_wait_s
+        self._handoff = handoff
+        self._conn: psycopg.Connection | None = None
+        self._backoff = Backoff(0.5, 10.0)
+
+    def run(self, stop: threading.Event) -> None:
+        self._consumer.start()
+        try:
+            while not stop.is_set():
+                batch = self.collect()
+                if batch and self.commit(batch, stop):
+                    self._consumer.ack(batch)
+        finally:
+            self._consumer.stop()
+            if self._conn is not None:
+                self._conn.close()
+
+    def collect(self) -> list[Inbound]:
+        """The next batch: waits up to 0.5 s for a first message, then up to `max_wait_s` for more."""
+        try:
+            batch = [self._consumer.inbox.get(timeout=0.5)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + self._max_wait
+        while len(batch) < self._max_batch:
+            try:
+                batch.append(self._consumer.inbox.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return batch
+
+    def commit(self, batch: list[Inbound], stop: threading.Event) -> bool:
+        """Write `batch`, retrying while the database is unavailable; False if stopped before it committed."""
+        while not stop.is_set():
+            try:
+                with BATCH_SECONDS.time():
+                    outcome = self._pipeline.process(self._connection(), batch)
+            except psycopg.OperationalError as exc:
+                DB_ERRORS.inc()
+                self._drop_connection()
+                delay = self._backoff.next_delay()
+                log.warning("database unavailable (%s); retrying in %.1f s, nothing acknowledged", exc, delay)
+                stop.wait(delay)
+                continue
+            self._backoff.reset()
+            ROWS_STORED.inc(outcome.stored)
+            self._hand_off(outcome.accepted)
+            return True
+        return False
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+
+    def _hand_off(self, accepted: list[tuple[int, Reading]]) -> None:
+        if self._handoff is None or not accepted:
+            return
+        try:
+            self._handoff.put_nowait(accepted)
+        except queue.Full:  # a slow detector must not block writes; it catches up from the database
+            HANDOFF_DROPPED.inc(len(accepted))

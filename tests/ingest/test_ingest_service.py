@@ -1,0 +1,82 @@
+"""Ingest against the real broker and database: stores once, dead-letters with reasons, keeps going."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from ingest.consumer import Consumer
+from ingest.pipeline import Pipeline
+from ingest.service import IngestService
+
+from .conftest import SITE, UNIT, Publisher, count_rows, telemetry
+
+
+@contextmanager
+def ingest(url: str, prefix: str, client_id: str = "ingest-test") -> Iterator[Consumer]:
+    consumer = Consumer("mqtt://127.0.0.1:1883", prefix, client_id=f"{client_id}-{prefix}")
+    service = IngestService(consumer, lambda: psycopg.connect(url), Pipeline(), max_wait_s=0.05)
+    stop = threading.Event()
+    thread = threading.Thread(target=service.run, args=(stop,))
+    thread.start()
+    assert consumer.connected.wait(10)
+    time.sleep(0.2)  # the SUBACK follows the CONNACK
+    try:
+        yield consumer
+    finally:
+        stop.set()
+        thread.join(20)
+
+
+def wait_until(predicate: object, timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate() and time.monotonic() < deadline:  # type: ignore[operator]
+        time.sleep(0.05)
+
+
+def test_readings_are_stored_once_even_when_delivered_twice(
+    ingest_db: str, publisher: Publisher, topic_prefix: str
+) -> None:
+    with ingest(ingest_db, topic_prefix):
+        for start in (0, 0, 50):  # the second message is a redelivery of the first
+            publisher.send(*telemetry(topic_prefix, start, 100))
+        wait_until(lambda: count_rows(ingest_db) >= 150)
+        time.sleep(0.3)
+    assert count_rows(ingest_db) == 150
+    assert count_rows(ingest_db, "dead_letter") == 0
+
+
+def test_bad_messages_go_to_dead_letters_with_reasons_and_ingest_keeps_going(
+    ingest_db: str, publisher: Publisher, topic_prefix: str
+) -> None:
+    good_topic, good = telemetry(topic_prefix, 0, 10)
+    wrong_unit_topic = good_topic.replace(UNIT, "SC-99")
+    with ingest(ingest_db, topic_prefix):
+        publisher.send(good_topic, b"{not json")
+        publisher.send(good_topic, good.replace(b"telemetry/1", b"telemetry/9"))
+        publisher.send(wrong_unit_topic, good.replace(UNIT.encode(), b"SC-99"))
+        publisher.send(good_topic, good.replace(b'"suction_pressure_mpag":0.3', b'"suction_pressure_mpag":99', 1))
+        publisher.send(f"{topic_prefix}/v1/{SITE}/agents/gw-1/status", b'{"schema":"x","agent":"gw-1","state":"?"}')
+        publisher.send(*telemetry(topic_prefix, 100, 5))
+        wait_until(lambda: count_rows(ingest_db, "dead_letter") >= 5 and count_rows(ingest_db) >= 14)
+    with psycopg.connect(ingest_db) as conn:
+        reasons = sorted(r for (r,) in conn.execute("SELECT reason FROM dead_letter").fetchall())
+        kept = conn.execute("SELECT payload FROM dead_letter WHERE reason = 'malformed_json'").fetchone()
+    assert reasons == ["malformed_json", "out_of_range", "schema", "schema_version", "unknown_unit"]
+    assert kept == (b"{not json",)
+    assert count_rows(ingest_db) == 9 + 5
+
+
+def test_agent_status_is_recorded(ingest_db: str, publisher: Publisher, topic_prefix: str) -> None:
+    status = b'{"schema":"fluorowatch.agent-status/1","agent":"gw-1","state":"offline"}'
+    with ingest(ingest_db, topic_prefix):
+        publisher.send(f"{topic_prefix}/v1/{SITE}/agents/gw-1/status", status)
+        wait_until(lambda: count_rows(ingest_db, "agent_status") == 1)
+    with psycopg.connect(ingest_db) as conn:
+        assert conn.execute("SELECT site_code, agent_id, state FROM agent_status").fetchall() == [
+            (SITE, "gw-1", "offline")
+        ]
