@@ -1,0 +1,1 @@
+"""Benchmarks: speed and quality goals measured outside the unit tests (DEVELOPERS.md)."""
