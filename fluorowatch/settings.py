@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     display_timezone: str = "Asia/Tokyo"
     data_dir: Path = Path(".fluorowatch")
     telemetry_retention_days: int = Field(default=3 * 365, ge=MIN_RETENTION_DAYS)
+    topic_prefix: str = Field(default="fw", pattern=r"^[A-Za-z0-9._-]{1,64}$")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     database_wait_seconds: float = Field(default=30.0, ge=0)

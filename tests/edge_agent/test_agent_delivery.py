@@ -9,9 +9,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from edge_agent.agent import Agent, AgentIdentity, UnitSchedule
+from edge_agent.agent import DRIVER_ERRORS, Agent, AgentIdentity, UnitSchedule
 from edge_agent.backoff import Backoff
+from edge_agent.drivers.base import DriverError
 from edge_agent.link import BrokerAddress, BrokerLink, Will
+from edge_agent.reading import Reading
 from edge_agent.store import ReadingStore
 
 from .conftest import START, Collector, PrivateMosquitto, ScriptedDriver
@@ -109,3 +111,31 @@ def test_the_agent_announces_itself_online_and_offline(tmp_path: Path, topic_pre
         time.sleep(0.05)
     collector.close()
     assert [s["state"] for s in collector.statuses][:2] == ["online", "offline"]
+
+
+class FailingDriver(ScriptedDriver):
+    """Fails its first reads (one of them with a bug, not a DriverError), then works."""
+
+    def __init__(self, *args: object, failures: int) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.failures = failures
+
+    def read(self, now: datetime) -> list[Reading]:
+        if self.failures:
+            self.failures -= 1
+            if self.failures == 0:
+                raise RuntimeError("a bug in the driver")
+            raise DriverError("device not answering")
+        return super().read(now)
+
+
+def test_a_failing_driver_is_counted_and_retried_without_stopping_the_agent(tmp_path: Path, topic_prefix: str) -> None:
+    flaky = FailingDriver("SC-09", (1,), START, 20, failures=4)
+    healthy = ScriptedDriver("SC-01", (1,), START, limit=20)
+    errors_before = DRIVER_ERRORS.labels("SC-09")._value.get()
+    collector = Collector(1883, topic_prefix)
+    with running(_agent(1883, topic_prefix, tmp_path / "q.sqlite", {"SC-09": flaky, "SC-01": healthy})):
+        collector.wait_for(40)
+    collector.close()
+    assert DRIVER_ERRORS.labels("SC-09")._value.get() - errors_before == 4
+    assert set(collector.keys()) == _expected({"SC-09": flaky, "SC-01": healthy})

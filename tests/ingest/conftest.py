@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import paho.mqtt.client as mqtt
 import psycopg
-from psycopg import sql
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from psycopg import sql
 
 from edge_agent.payload import encode_batch, encode_reading, telemetry_topic
 from edge_agent.reading import Reading
@@ -20,7 +20,7 @@ from storage.migrate import migrate
 from storage.registry import save_equipment, save_site
 
 SITE, UNIT = "S-ING", "SC-01"
-T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30)
 
 
 @pytest.fixture

@@ -1,0 +1,29 @@
+"""`fluorowatch ingest`: consume telemetry from the broker into PostgreSQL until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import psycopg
+from prometheus_client import start_http_server
+
+from ingest.consumer import Consumer
+from ingest.pipeline import Pipeline
+from ingest.service import IngestService
+
+log = logging.getLogger(__name__)
+
+
+def run_ingest(database_url: str, mqtt_url: str, topic_prefix: str, client_id: str, metrics_port: int | None) -> int:
+    if metrics_port:
+        start_http_server(metrics_port, addr="127.0.0.1")
+    consumer = Consumer(mqtt_url, topic_prefix, client_id=client_id)
+    service = IngestService(consumer, lambda: psycopg.connect(database_url, options="-c TimeZone=UTC"), Pipeline())
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("ingest %s: %s/v1/# -> database", client_id, topic_prefix)
+    service.run(stop)
+    return 0
