@@ -5,7 +5,7 @@ key and the line of the file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -19,6 +19,7 @@ from edge_agent.simulator.driver import SimulatorDriverConfig
 from edge_agent.store import DEFAULT_MAX_READINGS
 from fluorowatch.domain.channels import channel
 
+M = TypeVar("M", bound=BaseModel)
 DriverConfig = Annotated[
     SimulatorDriverConfig | ModbusDriverConfig | CsvReplayDriverConfig, Field(discriminator="type")
 ]
@@ -131,6 +132,11 @@ class AgentConfig(Strict):
 
 def load_agent_config(path: Path) -> AgentConfig:
     """Read and validate `path`; raise `ConfigError` with file, line and key of the first problem."""
+    return load_yaml_model(path, AgentConfig)
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    """`model` validated from the YAML file at `path`; relative paths in it are taken beside the file."""
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text)
@@ -139,7 +145,7 @@ def load_agent_config(path: Path) -> AgentConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     try:
-        return AgentConfig.model_validate(data, context={"config_dir": path.parent})
+        return model.model_validate(data, context={"config_dir": path.parent})
     except ValidationError as exc:
         raise ConfigError(_describe(path, text, exc)) from None
 

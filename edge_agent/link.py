@@ -69,6 +69,7 @@ class BrokerLink:
         keepalive_s: int = 30,
         max_inflight: int = 20,
         tls: TlsFiles | None = None,
+        mqtt5: bool = True,
     ) -> None:
         self._address = address
         self.acks: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -77,7 +78,9 @@ class BrokerLink:
         self._refusal: str | None = None
         self._keepalive = keepalive_s
         self._client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=MQTTProtocolVersion.MQTTv5 if mqtt5 else MQTTProtocolVersion.MQTTv311,
         )
         self._client.max_inflight_messages_set(max_inflight)
         self._client.will_set(will.topic, will.payload, qos=1, retain=True)

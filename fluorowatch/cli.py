@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge_agent.errors import ConfigError
 from fluorowatch import __version__
 from fluorowatch.demo import seed_and_describe
+from fluorowatch.demo_fleet import sample_retailer
 from fluorowatch.runtime import LOCAL_DATABASE_URL, LOCAL_MQTT_URL, free_port, resolve_services
 from fluorowatch.services import port_is_free, prepare_database, serve_http
 from fluorowatch.settings import Settings, SettingsError, load_settings
 from storage.db import DatabaseUnavailable, ensure_database, redact
 from storage.migrate import MigrationError
 
+if TYPE_CHECKING:  # the simulator is imported only where it runs
+    from fluorowatch.demo_scenarios import DemoUnit
+
 log = logging.getLogger("fluorowatch")
 
 Handler = Callable[[Settings, argparse.Namespace], int]
+BACKFILL_DAYS = 30
+BACKFILL_INTERVAL_S = 300.0
 _EXPECTED_FAILURES = (SettingsError, DatabaseUnavailable, MigrationError, ConfigError, ValueError, OSError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # progress lines show at once, also when piped
     try:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -51,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     agent = commands.add_parser("agent", help="run the edge agent: read equipment, publish readings over MQTT")
     agent.add_argument("--config", type=Path, required=True, metavar="AGENT.yaml", help="the agent's configuration")
     agent.set_defaults(handler=run_edge_agent)
+
+    simulate = commands.add_parser("simulate", help="write days of a simulated unit's readings as a replay CSV")
+    simulate.add_argument("--unit", type=Path, required=True, metavar="UNIT.yaml", help="the simulated unit")
+    simulate.add_argument("--days", type=float, default=30.0, help="how many days (default 30)")
+    simulate.add_argument("--interval", type=float, default=60.0, metavar="SECONDS", help="sampling (default 60)")
+    simulate.add_argument("--start", type=datetime.fromisoformat, help="first timestamp (ISO 8601 with offset)")
+    simulate.add_argument("--equipment", default="SIM-1", help="management number to write (default SIM-1)")
+    simulate.add_argument("--out", type=Path, required=True, metavar="READINGS.csv")
+    simulate.add_argument("--truth", type=Path, metavar="TRUTH.csv", help="also write the remaining charge")
+    simulate.set_defaults(handler=run_simulate)
 
     ingest = commands.add_parser("ingest", help="store the agents' readings from the broker in the database")
     ingest.add_argument("--client-id", default=f"fw-ingest-{socket.gethostname()}",
@@ -84,6 +105,16 @@ def run_edge_agent(settings: Settings, args: argparse.Namespace) -> int:
     return run_agent(args.config)
 
 
+def run_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from edge_agent.simulate_command import backfill_csv
+
+    if args.start is not None and args.start.tzinfo is None:
+        raise ValueError("--start needs a UTC offset, e.g. 2026-01-01T00:00:00+09:00")
+    print(backfill_csv(args.unit, args.out, args.truth, days=args.days, interval_s=args.interval,
+                       start=args.start, equipment=args.equipment))  # fmt: skip
+    return 0
+
+
 def run_ingest_service(settings: Settings, args: argparse.Namespace) -> int:
     from ingest.runner import run_ingest
 
@@ -102,6 +133,8 @@ def run_up(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace, *, seed: bool) -> int:
+    from fluorowatch.stack import run_stack
+
     with resolve_services(
         settings.database_url, settings.mqtt_url, settings.data_dir, wait_s=settings.database_wait_seconds
     ) as services:
@@ -109,17 +142,34 @@ def _run(settings: Settings, args: argparse.Namespace, *, seed: bool) -> int:
             services.database_url, settings.telemetry_retention_days, settings.database_wait_seconds
         )
         print(f"storage: {len(prepared.applied)} migrations applied; telemetry layout: {prepared.layout}")
-        if seed:
-            inserted, description = seed_and_describe(services.database_url)
-            print(("seeded " if inserted else "already seeded: ") + description)
+        simulated = _seed_demo(services.database_url) if seed else None
         port = settings.http_port
         if not port_is_free(settings.http_host, port):
             port = free_port()
             print(f"http: port {settings.http_port} is taken; using {port}")
         print(f"http: health at http://{settings.http_host}:{port}/healthz — Ctrl-C stops")
-        serve_http(services.database_url, settings.http_host, port, exit_after_s=args.exit_after)
+
+        def serve() -> None:
+            serve_http(services.database_url, settings.http_host, port, exit_after_s=args.exit_after)
+
+        run_stack(services, settings.topic_prefix, serve, data_dir=settings.data_dir, simulated=simulated)
     print("stopped")
     return 0
+
+
+def _seed_demo(database_url: str) -> list[DemoUnit]:
+    from fluorowatch.demo_history import backfill
+    from fluorowatch.demo_scenarios import FAST_LEAK, SLOW_LEAK, demo_units
+
+    inserted, description = seed_and_describe(database_url)
+    print(("seeded " if inserted else "already seeded: ") + description)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    units = demo_units(sample_retailer(), now)
+    rows = backfill(database_url, units, now, days=BACKFILL_DAYS, interval_s=BACKFILL_INTERVAL_S)
+    print(f"history: {rows} simulated readings over the last {BACKFILL_DAYS} days"
+          f" (leaks developing on {SLOW_LEAK} and {FAST_LEAK}; a fouling condenser on one showcase)")  # fmt: skip
+    print(f"live: {len(units)} simulated units publish every 60 s through per-site edge agents")
+    return units
 
 
 if __name__ == "__main__":

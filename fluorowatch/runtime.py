@@ -15,7 +15,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ DEMO_DATABASE = "fluorowatch"
 class Services:
     database_url: str
     mqtt_url: str
-    notes: list[str] = field(default_factory=list)
+    mqtt5: bool = True  # False for the embedded broker, which speaks MQTT 3.1.1 only
 
 
 @contextmanager
@@ -52,14 +52,16 @@ def resolve_services(
     """Find or start the database and the broker; embedded ones are stopped when the context ends."""
     with ExitStack() as stack:
         db_url = _database(database_url, local_database_url, data_dir, stack, say, wait_s)
-        broker_url = _broker(mqtt_url, local_mqtt_url, stack, say)
-        yield Services(db_url, broker_url)
+        broker_url, mqtt5 = _broker(mqtt_url, local_mqtt_url, stack, say)
+        yield Services(db_url, broker_url, mqtt5)
 
 
 def _database(
     explicit: str | None, local: str, data_dir: Path, stack: ExitStack, say: Callable[[str], None], wait_s: float
 ) -> str:
     if explicit:
+        if database_answers(explicit):
+            ensure_database(explicit)  # the demo and a small site may start on an empty server
         wait_for_database(explicit, wait_s)
         say("database: DATABASE_URL")
         return explicit
@@ -72,18 +74,19 @@ def _database(
     return url
 
 
-def _broker(explicit: str | None, local: str, stack: ExitStack, say: Callable[[str], None]) -> str:
+def _broker(explicit: str | None, local: str, stack: ExitStack, say: Callable[[str], None]) -> tuple[str, bool]:
+    """The broker's URL, and whether it speaks MQTT 5."""
     if explicit:
         say("broker: MQTT_URL")
-        return explicit
+        return explicit, True
     host, port = _host_port(local)
     if mqtt_answers(host, port):
         say(f"broker: MQTT broker at {host}:{port}")
-        return local
+        return local, True
     say(f"broker: no MQTT broker answers at {host}:{port}; starting an embedded one")
     broker = stack.enter_context(embedded_broker())
     say(f"broker: embedded MQTT broker at 127.0.0.1:{broker}")
-    return f"mqtt://127.0.0.1:{broker}"
+    return f"mqtt://127.0.0.1:{broker}", False
 
 
 @contextmanager

@@ -32,14 +32,21 @@ class Consumer:
     """Receives telemetry and status messages into `inbox`; `ack(mids)` after they are committed."""
 
     def __init__(self, url: str, topic_prefix: str, *, client_id: str, group: str = "fluorowatch-ingest",
-                 inbox_size: int = 50_000) -> None:  # fmt: skip
+                 inbox_size: int = 50_000, mqtt5: bool = True) -> None:  # fmt: skip
         self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_size)
         self.connected = threading.Event()
         self._address = BrokerAddress.parse(url)
-        self._topics = [f"$share/{group}/{topic_prefix}/v1/+/+/+/telemetry",
-                        f"$share/{group}/{topic_prefix}/v1/+/agents/+/status"]  # fmt: skip
+        # MQTT 5 shared subscription: several ingest processes split the load. A 3.1.1-only broker (the
+        # demo's embedded amqtt) gets plain subscriptions, for a single ingest.
+        share = f"$share/{group}/" if mqtt5 else ""
+        self._topics = [f"{share}{topic_prefix}/v1/+/+/+/telemetry", f"{share}{topic_prefix}/v1/+/agents/+/status"]
+        self._mqtt5 = mqtt5
         self._client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=MQTTProtocolVersion.MQTTv5 if mqtt5 else MQTTProtocolVersion.MQTTv311,
+            clean_session=None if mqtt5 else False,
+            manual_ack=True,
         )
         if self._address.username:
             self._client.username_pw_set(self._address.username, self._address.password)
@@ -51,11 +58,14 @@ class Consumer:
         self._client.on_message = self._on_message
 
     def start(self) -> None:
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = SESSION_EXPIRY_S
-        properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        self._client.connect_async(self._address.host, self._address.port, keepalive=30, clean_start=False,
-                                   properties=properties)  # fmt: skip
+        host, port = self._address.host, self._address.port
+        if self._mqtt5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = SESSION_EXPIRY_S
+            properties.ReceiveMaximum = RECEIVE_MAXIMUM
+            self._client.connect_async(host, port, keepalive=30, clean_start=False, properties=properties)
+        else:
+            self._client.connect_async(host, port, keepalive=30)
         self._client.loop_start()
 
     def ack(self, messages: list[Inbound]) -> None:

@@ -16,11 +16,16 @@ from ingest.service import IngestService
 log = logging.getLogger(__name__)
 
 
+def ingest_service(database_url: str, mqtt_url: str, topic_prefix: str, client_id: str, *,
+                   mqtt5: bool = True) -> IngestService:  # fmt: skip
+    consumer = Consumer(mqtt_url, topic_prefix, client_id=client_id, mqtt5=mqtt5)
+    return IngestService(consumer, lambda: psycopg.connect(database_url, options="-c TimeZone=UTC"), Pipeline())
+
+
 def run_ingest(database_url: str, mqtt_url: str, topic_prefix: str, client_id: str, metrics_port: int | None) -> int:
     if metrics_port:
         start_http_server(metrics_port, addr="127.0.0.1")
-    consumer = Consumer(mqtt_url, topic_prefix, client_id=client_id)
-    service = IngestService(consumer, lambda: psycopg.connect(database_url, options="-c TimeZone=UTC"), Pipeline())
+    service = ingest_service(database_url, mqtt_url, topic_prefix, client_id)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

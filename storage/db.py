@@ -34,7 +34,7 @@ def wait_for_database(
                 conn.execute("SELECT 1")
                 return
         except psycopg.OperationalError as exc:
-            if clock() + delay > deadline:
+            if clock() + delay > deadline or _database_missing(exc):
                 raise DatabaseUnavailable(f"{redact(url)}: {_first_line(exc)}") from None
             log.info("waiting for the database at %s", redact(url))
             sleep(delay)
@@ -47,7 +47,7 @@ def database_answers(url: str, timeout_s: int = 2) -> bool:
         with psycopg.connect(url, connect_timeout=timeout_s):
             return True
     except psycopg.OperationalError as exc:
-        return "does not exist" in str(exc)
+        return _database_missing(exc)
 
 
 def ensure_database(url: str) -> bool:
@@ -92,6 +92,11 @@ def redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _database_missing(exc: Exception) -> bool:
+    """The server answered that the database does not exist: waiting will not help."""
+    return "does not exist" in str(exc)
 
 
 def _first_line(exc: Exception) -> str:

@@ -200,7 +200,10 @@ def _python_values(
     for key in keys:
         values = channels[key][rows]
         missing = np.isnan(values).tolist()
-        integer = channel(key).type is not ChannelType.MEASUREMENT
-        raw = np.where(np.isnan(values), 0, values).astype(np.int64).tolist() if integer else values.tolist()
+        kind = channel(key).type
+        raw: list[ChannelValue] = values.tolist()
+        if kind is not ChannelType.MEASUREMENT:  # the payload carries flags as booleans, counts as integers
+            integers = np.where(np.isnan(values), 0, values).astype(np.int64)
+            raw = integers.astype(bool).tolist() if kind is ChannelType.FLAG else integers.tolist()
         columns.append([None if gone else value for value, gone in zip(raw, missing, strict=True)])
     return list(zip(*columns, strict=True))

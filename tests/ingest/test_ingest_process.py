@@ -39,7 +39,16 @@ class IngestProcess:
                 return float(line.split()[-1])
         return 0.0
 
+    def ready(self) -> bool:
+        try:
+            self.messages_seen()
+        except OSError:
+            return False
+        return True
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
+        if sig == signal.SIGTERM:
+            wait_until(self.ready, timeout_s=30)  # its signal handler is in place once it serves metrics
         self.process.send_signal(sig)
         return self.process.wait(20)
 
@@ -86,14 +95,16 @@ def _subscribed(ingest_db: str, publisher: Publisher, prefix: str) -> None:
 def test_an_ingest_killed_mid_stream_loses_nothing_and_duplicates_nothing(
     ingest_db: str, publisher: Publisher, topic_prefix: str, client_ids: list[str]
 ) -> None:
-    messages = 300
+    messages = 600
     first = IngestProcess(ingest_db, topic_prefix, client_ids[0])
     _subscribed(ingest_db, publisher, topic_prefix)
     sender = threading.Thread(target=_publish_all, args=(publisher, topic_prefix, 0, messages))
     sender.start()
-    wait_until(lambda: count_rows(ingest_db) > 2000)
+    wait_until(lambda: count_rows(ingest_db) > 1000)
     first.stop(signal.SIGKILL)  # somewhere between receiving, committing and acknowledging
+    stored_at_kill = count_rows(ingest_db)
     sender.join(60)
+    assert stored_at_kill < 1 + messages * READINGS_PER_MESSAGE  # the kill did land mid-stream
     second = IngestProcess(ingest_db, topic_prefix, client_ids[0])  # same session: the broker redelivers
     wait_until(lambda: count_rows(ingest_db) >= 1 + messages * READINGS_PER_MESSAGE)
     time.sleep(0.5)

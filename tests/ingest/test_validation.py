@@ -82,3 +82,21 @@ def test_a_bad_reading_is_rejected_alone_and_its_neighbours_kept(
 def test_missing_values_are_accepted_as_missing() -> None:
     result = validate_message(TOPIC, _payload({"suction_pressure_mpag": None, "compressor_on": None}), UNITS, NOW)
     assert isinstance(result, Accepted) and result.rejections == []
+
+
+def test_every_simulated_kind_produces_readings_that_ingest_accepts() -> None:
+    """The simulator and ingest keep one contract (docs/telemetry-payload.md): types and ranges agree."""
+    from edge_agent.simulator.run import simulate, to_readings
+    from edge_agent.simulator.scenario import Leak, SimulatedUnit
+    from fluorowatch.domain.equipment import EquipmentKind
+
+    start = NOW - timedelta(days=2)
+    for kind, refrigerant in [(k, "R123" if k is EquipmentKind.TURBO_CHILLER else "R410A") for k in EquipmentKind]:
+        unit = SimulatedUnit(kind=kind, refrigerant=refrigerant, charge_kg=20, seed=5,
+                             faults=(Leak(onset=start, rate_pct_per_day=30),))  # fmt: skip
+        readings = to_readings(simulate(unit, "SC-01", start, 2 * 96, 900.0))
+        payload = encode_batch("S-1", "gw-1", "SC-01", 1, [encode_reading(r) for r in readings])
+        result = validate_message(TOPIC, payload, UNITS, NOW)
+        assert isinstance(result, Accepted), (kind, result)
+        assert result.rejections == [], (kind, result.rejections[:3])
+        assert len(result.readings) == len(readings)

@@ -78,3 +78,24 @@ def test_circuits_must_be_distinct_and_positive() -> None:
         config.create_driver("CR-7", (1, 1), 60.0, START)
     with pytest.raises(ValueError, match="circuits"):
         config.create_driver("CR-7", (0,), 60.0, START)
+
+
+def test_accelerated_mode_runs_from_the_past_at_speed_and_never_ahead_of_real_time() -> None:
+    """Issue 3: accelerated mode (N simulated seconds per real second), caught up, it goes on live."""
+    from datetime import UTC, datetime, timedelta
+
+    from edge_agent.simulator.driver import SimulatorDriverConfig
+
+    agent_start = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    config = SimulatorDriverConfig.model_validate(
+        {"type": "simulator", "kind": "showcase_remote", "refrigerant": "R404A", "charge_kg": 8, "seed": 3,
+         "start": agent_start - timedelta(hours=2), "speed": 60}
+    )  # fmt: skip
+    driver = config.create_driver("SC-01", (1,), 60.0, agent_start)
+    first = driver.read(agent_start + timedelta(seconds=30))  # 30 real s = 30 simulated min
+    assert first[0].ts == agent_start - timedelta(hours=2)
+    assert first[-1].ts <= agent_start - timedelta(hours=1, minutes=30)
+    assert len(first) >= 29
+    later = driver.read(agent_start + timedelta(minutes=10))  # would be 10 h ahead: capped at real time
+    assert later[-1].ts <= agent_start + timedelta(minutes=10)
+    assert later[-1].ts >= agent_start + timedelta(minutes=9)
