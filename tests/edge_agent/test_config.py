@@ -67,3 +67,9 @@ def test_a_file_that_is_not_yaml_is_refused(tmp_path: Path) -> None:
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_agent_config(tmp_path / "absent.yaml")
+
+
+def test_the_shipped_example_configuration_is_valid() -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    config = load_agent_config(examples / "agent.yaml")
+    assert [u.driver.type for u in config.units] == ["simulator", "simulator", "modbus"]
