@@ -17,6 +17,7 @@ from prometheus_client import Counter
 from edge_agent.payload import AgentStatus
 from edge_agent.reading import Reading
 from ingest.validation import Accepted, Reason, Rejection, UnitDirectory, validate_message
+from storage.gap_queries import note_last_seen
 from storage.ingest_queries import DeadLetter, insert_dead_letters, load_unit_directory, record_agent_status
 from storage.telemetry import write_readings
 
@@ -68,6 +69,7 @@ class Pipeline:
                 if isinstance(result, Accepted):
                     outcome.accepted += [(result.equipment_id, r) for r in result.readings]
             outcome.stored = write_readings(conn, outcome.accepted) if outcome.accepted else 0
+            note_last_seen(conn, outcome.accepted)
             outcome.dead_letters = insert_dead_letters(conn, letters)
         READINGS.inc(len(outcome.accepted))
         return outcome

@@ -5,21 +5,23 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import timedelta
 
 import psycopg
 from prometheus_client import start_http_server
 
 from ingest.consumer import Consumer
 from ingest.pipeline import Pipeline
-from ingest.service import IngestService
+from ingest.service import Housekeeping, IngestService
 
 log = logging.getLogger(__name__)
 
 
 def ingest_service(database_url: str, mqtt_url: str, topic_prefix: str, client_id: str, *,
-                   mqtt5: bool = True) -> IngestService:  # fmt: skip
+                   mqtt5: bool = True, silent_minutes: float = 30.0) -> IngestService:  # fmt: skip
     consumer = Consumer(mqtt_url, topic_prefix, client_id=client_id, mqtt5=mqtt5)
-    return IngestService(consumer, lambda: psycopg.connect(database_url, options="-c TimeZone=UTC"), Pipeline())
+    connect = lambda: psycopg.connect(database_url, options="-c TimeZone=UTC")  # noqa: E731
+    return IngestService(consumer, connect, Pipeline(), housekeeping=Housekeeping(timedelta(minutes=silent_minutes)))
 
 
 def run_ingest(database_url: str, mqtt_url: str, topic_prefix: str, client_id: str, metrics_port: int | None) -> int:

@@ -11,14 +11,16 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import psycopg
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from edge_agent.backoff import Backoff
 from edge_agent.reading import Reading
 from ingest.consumer import Consumer
 from ingest.pipeline import Inbound, Pipeline
+from storage.gap_queries import refresh_data_gaps
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,27 @@ DB_ERRORS = Counter("fw_ingest_database_errors_total", "Batches that failed on t
 HANDOFF_DROPPED = Counter("fw_ingest_detector_handoff_dropped_total", "Readings the detectors' queue had no room for")
 
 Handoff = queue.Queue[list[tuple[int, Reading]]]
+OPEN_GAPS = Gauge("fw_data_gaps_open", "Circuits silent or agents offline longer than the threshold")
+
+
+class Housekeeping:
+    """Every `every_s`: open and close data-gap signals (silent circuits, agents offline)."""
+
+    def __init__(self, silent_after: timedelta, every_s: float = 60.0,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
+        self.silent_after, self.every_s, self._clock = silent_after, every_s, clock
+        self._next = 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._next
+
+    def run(self, conn: psycopg.Connection) -> None:
+        self._next = time.monotonic() + self.every_s
+        opened, closed = refresh_data_gaps(conn, self._clock(), self.silent_after)
+        if opened or closed:
+            log.info("data gaps: %d opened, %d closed", opened, closed)
+        row = conn.execute("SELECT count(*) FROM data_gap WHERE closed_at IS NULL").fetchone()
+        OPEN_GAPS.set(row[0] if row else 0)
 
 
 class IngestService:
@@ -40,10 +63,12 @@ class IngestService:
         max_batch_messages: int = 1000,
         max_wait_s: float = 0.2,
         handoff: Handoff | None = None,
+        housekeeping: Housekeeping | None = None,
     ) -> None:
         self._consumer, self._connect, self._pipeline = consumer, connect, pipeline
         self._max_batch, self._max_wait = max_batch_messages, max_wait_s
         self._handoff = handoff
+        self._housekeeping = housekeeping
         self._conn: psycopg.Connection | None = None
         self._backoff = Backoff(0.5, 10.0)
 
@@ -54,6 +79,7 @@ class IngestService:
                 batch = self.collect()
                 if batch and self.commit(batch, stop):
                     self._consumer.ack(batch)
+                self._housekeep()
         finally:
             self._consumer.stop()
             if self._conn is not None:
@@ -91,6 +117,17 @@ class IngestService:
             self._hand_off(outcome.accepted)
             return True
         return False
+
+    def _housekeep(self) -> None:
+        """Periodic work between batches (data gaps, rollups); a failure is logged, never fatal."""
+        if self._housekeeping is None or not self._housekeeping.due():
+            return
+        try:
+            with self._connection().transaction():
+                self._housekeeping.run(self._connection())
+        except psycopg.Error as exc:
+            log.warning("housekeeping failed, retrying next time: %s", exc)
+            self._drop_connection()
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:
