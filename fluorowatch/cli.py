@@ -121,7 +121,9 @@ def run_ingest_service(settings: Settings, args: argparse.Namespace) -> int:
     url = settings.database_url or LOCAL_DATABASE_URL
     prepare_database(url, settings.telemetry_retention_days, settings.database_wait_seconds)
     mqtt_url = settings.mqtt_url or LOCAL_MQTT_URL
-    return run_ingest(url, mqtt_url, settings.topic_prefix, args.client_id, args.metrics_port)
+    return run_ingest(
+        url, mqtt_url, settings.topic_prefix, args.client_id, args.metrics_port, settings.data_gap_minutes
+    )
 
 
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     topic_prefix: str = Field(default="fw", pattern=r"^[A-Za-z0-9._-]{1,64}$")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    data_gap_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     database_wait_seconds: float = Field(default=30.0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

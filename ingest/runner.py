@@ -24,10 +24,12 @@ def ingest_service(database_url: str, mqtt_url: str, topic_prefix: str, client_i
     return IngestService(consumer, connect, Pipeline(), housekeeping=Housekeeping(timedelta(minutes=silent_minutes)))
 
 
-def run_ingest(database_url: str, mqtt_url: str, topic_prefix: str, client_id: str, metrics_port: int | None) -> int:
+def run_ingest(
+    database_url: str, mqtt_url: str, topic_prefix: str, client_id: str, metrics_port: int | None, gap_minutes: float
+) -> int:
     if metrics_port:
         start_http_server(metrics_port, addr="127.0.0.1")
-    service = ingest_service(database_url, mqtt_url, topic_prefix, client_id)
+    service = ingest_service(database_url, mqtt_url, topic_prefix, client_id, silent_minutes=gap_minutes)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
