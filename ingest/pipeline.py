@@ -15,11 +15,10 @@ import psycopg
 from prometheus_client import Counter
 
 from edge_agent.payload import AgentStatus
-from edge_agent.reading import Reading
 from ingest.validation import Accepted, Reason, Rejection, UnitDirectory, validate_message
 from storage.gap_queries import note_last_seen
 from storage.ingest_queries import DeadLetter, insert_dead_letters, load_unit_directory, record_agent_status
-from storage.telemetry import write_readings
+from storage.telemetry import Row, write_rows
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class Inbound:
 @dataclass
 class BatchOutcome:
     stored: int = 0
-    accepted: list[tuple[int, Reading]] = field(default_factory=list)
+    accepted: list[Row] = field(default_factory=list)
     dead_letters: int = 0
 
 
@@ -67,8 +66,8 @@ class Pipeline:
                 result = self._validate(conn, message, now)
                 letters += _dead_letters(message, result)
                 if isinstance(result, Accepted):
-                    outcome.accepted += [(result.equipment_id, r) for r in result.readings]
-            outcome.stored = write_readings(conn, outcome.accepted) if outcome.accepted else 0
+                    outcome.accepted += result.rows
+            outcome.stored = write_rows(conn, outcome.accepted) if outcome.accepted else 0
             note_last_seen(conn, outcome.accepted)
             outcome.dead_letters = insert_dead_letters(conn, letters)
         READINGS.inc(len(outcome.accepted))

@@ -17,10 +17,10 @@ import psycopg
 from prometheus_client import Counter, Gauge, Histogram
 
 from edge_agent.backoff import Backoff
-from edge_agent.reading import Reading
 from ingest.consumer import Consumer
 from ingest.pipeline import Inbound, Pipeline
 from storage.gap_queries import refresh_data_gaps
+from storage.telemetry import Row
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ ROWS_STORED = Counter("fw_ingest_rows_stored_total", "New telemetry rows committ
 DB_ERRORS = Counter("fw_ingest_database_errors_total", "Batches that failed on the database and were retried")
 HANDOFF_DROPPED = Counter("fw_ingest_detector_handoff_dropped_total", "Readings the detectors' queue had no room for")
 
-Handoff = queue.Queue[list[tuple[int, Reading]]]
+Handoff = queue.Queue[list[Row]]  # COPY-ready rows (storage.telemetry.Row) of each committed batch
 OPEN_GAPS = Gauge("fw_data_gaps_open", "Circuits silent or agents offline longer than the threshold")
 
 
@@ -139,7 +139,7 @@ class IngestService:
             self._conn.close()
         self._conn = None
 
-    def _hand_off(self, accepted: list[tuple[int, Reading]]) -> None:
+    def _hand_off(self, accepted: list[Row]) -> None:
         if self._handoff is None or not accepted:
             return
         try:

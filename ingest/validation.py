@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
+from typing import Annotated, Any
 
 import msgspec
 
 from edge_agent.payload import TELEMETRY_SCHEMA, TelemetryMessage, WireReading, decode_telemetry
 from edge_agent.reading import Reading
 from ingest.ranges import COUNT_CHANNELS, FLAG_CHANNELS, PHYSICAL_RANGES
+from storage.telemetry import CHANNEL_KEYS, Row, reading_of, row_of
 
 MAX_MESSAGE_BYTES = 1024 * 1024
 MAX_FUTURE = timedelta(minutes=10)  # clock skew of an agent without NTP
@@ -38,6 +41,38 @@ class Reason(StrEnum):
     PAST_TS = "past_timestamp"
 
 
+def _fast_type(key: str) -> Any:
+    if key in FLAG_CHANNELS:
+        return bool | None
+    low, high = PHYSICAL_RANGES[key]
+    if key in COUNT_CHANNELS:
+        return Annotated[int, msgspec.Meta(ge=int(low), le=int(high))] | None
+    return Annotated[float, msgspec.Meta(ge=low, le=high)] | None
+
+
+_FastValues = msgspec.defstruct(
+    "_FastValues", [(key, _fast_type(key), None) for key in CHANNEL_KEYS], forbid_unknown_fields=True
+)
+
+
+class _FastReading(msgspec.Struct, forbid_unknown_fields=True):
+    ts: Annotated[datetime, msgspec.Meta(tz=True)]
+    values: _FastValues  # type: ignore[valid-type]
+
+
+class _FastMessage(msgspec.Struct, forbid_unknown_fields=True):
+    schema: str
+    site: str
+    equipment: str
+    circuit: int
+    agent: str
+    readings: list[_FastReading]
+
+
+_fast_decoder = msgspec.json.Decoder(_FastMessage)
+_all_values = attrgetter(*CHANNEL_KEYS)
+
+
 @dataclass(frozen=True)
 class Rejection:
     reason: Reason
@@ -57,15 +92,42 @@ UnitDirectory = Mapping[tuple[str, str], RegisteredUnit]
 
 @dataclass
 class Accepted:
+    """The storable rows of a message (COPY-ready, see storage.telemetry.Row) and the readings rejected."""
+
     equipment_id: int
-    readings: list[Reading]
+    rows: list[Row]
     rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def readings(self) -> list[Reading]:
+        return [reading_of(row) for row in self.rows]
 
 
 def validate_message(topic: str, payload: bytes, units: UnitDirectory, now: datetime) -> Accepted | Rejection:
-    """The readings of `payload` that may be stored, with the rejected ones; or why the message is rejected."""
+    """The readings of `payload` that may be stored, with the rejected ones; or why the message is rejected.
+
+    Fast path: one strict decode checks every type and physical range in C; a message it refuses, or with a
+    timestamp out of bounds, takes the slow path, which says reading by reading what is wrong.
+    """
     if len(payload) > MAX_MESSAGE_BYTES:
         return Rejection(Reason.OVERSIZED, f"{len(payload)} bytes > {MAX_MESSAGE_BYTES}")
+    try:
+        fast = _fast_decoder.decode(payload)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return _validate_reading_by_reading(topic, payload, units, now)
+    problem = _message_problem(topic, fast, units)
+    if problem:
+        return problem
+    earliest, latest = now - MAX_PAST, now + MAX_FUTURE
+    if not all(earliest <= r.ts <= latest for r in fast.readings):
+        return _validate_reading_by_reading(topic, payload, units, now)
+    eid, circuit = units[(fast.site, fast.equipment)].equipment_id, fast.circuit
+    return Accepted(eid, [(eid, circuit, r.ts, *_all_values(r.values)) for r in fast.readings])
+
+
+def _validate_reading_by_reading(
+    topic: str, payload: bytes, units: UnitDirectory, now: datetime
+) -> Accepted | Rejection:
     try:
         message = decode_telemetry(payload)
     except msgspec.ValidationError as exc:
@@ -82,7 +144,8 @@ def validate_message(topic: str, payload: bytes, units: UnitDirectory, now: date
         if rejection:
             accepted.rejections.append(Rejection(rejection.reason, rejection.detail, index))
         else:
-            accepted.readings.append(Reading(message.equipment, message.circuit, wire.ts, wire.values))
+            reading = Reading(message.equipment, message.circuit, wire.ts, wire.values)
+            accepted.rows.append(row_of(unit.equipment_id, reading))
     return accepted
 
 
@@ -96,7 +159,7 @@ def _schema_rejection(payload: bytes, detail: str) -> Rejection:
     return Rejection(Reason.SCHEMA, detail)
 
 
-def _message_problem(topic: str, message: TelemetryMessage, units: UnitDirectory) -> Rejection | None:
+def _message_problem(topic: str, message: TelemetryMessage | _FastMessage, units: UnitDirectory) -> Rejection | None:
     if message.schema != TELEMETRY_SCHEMA:
         return Rejection(Reason.SCHEMA_VERSION, f"schema {message.schema!r}; this ingest reads {TELEMETRY_SCHEMA!r}")
     levels = topic.split("/")

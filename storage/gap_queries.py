@@ -7,16 +7,17 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from edge_agent.reading import Reading
+from storage.telemetry import Row
 
 
-def note_last_seen(conn: psycopg.Connection, rows: Iterable[tuple[int, Reading]]) -> None:
+def note_last_seen(conn: psycopg.Connection, rows: Iterable[Row]) -> None:
     """Advance each circuit's newest measurement time (one upsert per circuit of the batch)."""
-    newest: dict[tuple[int, int], datetime] = {}
-    for equipment_id, reading in rows:
-        key = (equipment_id, reading.circuit)
-        if key not in newest or reading.ts > newest[key]:
-            newest[key] = reading.ts
+    newest: dict[tuple[object, object], datetime] = {}
+    for row in rows:
+        key, ts = (row[0], row[1]), row[2]
+        assert isinstance(ts, datetime)
+        if key not in newest or ts > newest[key]:
+            newest[key] = ts
     if not newest:
         return
     with conn.cursor() as cur:

@@ -25,29 +25,38 @@ _CREATE_STAGING = sql.SQL(
 )
 _COPY = sql.SQL("COPY telemetry_staging ({}) FROM STDIN (FORMAT BINARY)").format(_COLUMN_LIST)
 _MERGE = sql.SQL(
-    "INSERT INTO telemetry ({cols}) SELECT DISTINCT ON (equipment_id, circuit_no, ts) {cols} FROM telemetry_staging"
+    # DO NOTHING also skips a row that repeats an earlier row of the same statement: no DISTINCT (no sort) needed.
+    "INSERT INTO telemetry ({cols}) SELECT {cols} FROM telemetry_staging"
     " ON CONFLICT (equipment_id, circuit_no, ts) DO NOTHING"
 ).format(cols=_COLUMN_LIST)
 
 
-def write_readings(conn: psycopg.Connection, rows: Iterable[tuple[int, Reading]]) -> int:
-    """Store (equipment id, reading) pairs in the caller's transaction; return how many rows were new.
+Row = tuple[object, ...]  # (equipment_id, circuit_no, ts, *values in CHANNEL_KEYS order)
 
-    Readings already stored (same equipment, circuit and ts) are skipped, so redelivery never duplicates.
+
+def write_readings(conn: psycopg.Connection, readings: Iterable[tuple[int, Reading]]) -> int:
+    """Store (equipment id, reading) pairs in the caller's transaction; return how many rows were new."""
+    return write_rows(conn, (row_of(equipment_id, reading) for equipment_id, reading in readings))
+
+
+def write_rows(conn: psycopg.Connection, rows: Iterable[Row]) -> int:
+    """Store rows in the caller's transaction; return how many were new.
+
+    Rows already stored (same equipment, circuit and ts) are skipped, so redelivery never duplicates.
     """
     conn.execute(_CREATE_STAGING)
     with conn.cursor() as cur:
         with cur.copy(_COPY) as copy:
             copy.set_types(_TYPES)
-            for equipment_id, reading in rows:
-                copy.write_row(_row(equipment_id, reading))
+            for row in rows:
+                copy.write_row(row)
         cur.execute(_MERGE)
         inserted = cur.rowcount
         cur.execute("TRUNCATE telemetry_staging")
     return inserted
 
 
-def _row(equipment_id: int, reading: Reading) -> tuple[object, ...]:
+def row_of(equipment_id: int, reading: Reading) -> Row:
     values = reading.values
     return (
         equipment_id,
@@ -55,3 +64,9 @@ def _row(equipment_id: int, reading: Reading) -> tuple[object, ...]:
         reading.ts,
         *(None if (v := values.get(key)) is None else _CONVERT[key](v) for key in CHANNEL_KEYS),
     )
+
+
+def reading_of(row: Row, equipment: str = "") -> Reading:
+    """The reading a row holds (its non-null values), for code that wants readings rather than rows."""
+    values = {key: value for key, value in zip(CHANNEL_KEYS, row[3:], strict=True) if value is not None}
+    return Reading(equipment, int(row[1]), row[2], values)  # type: ignore[arg-type, call-overload]

@@ -33,7 +33,7 @@ from fluorowatch.runtime import free_port, mqtt_answers
 from storage.db import drop_database, ensure_database
 from storage.migrate import migrate
 from storage.registry import save_equipment, save_site
-from storage.telemetry import _COPY, _TYPES, _row  # the same COPY the write path uses
+from storage.telemetry import _COPY, _TYPES, row_of  # the same COPY the write path uses
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 
@@ -88,7 +88,7 @@ def _ceiling(url: str, rows: int) -> float:
     """Rows/s of binary COPY in 10k-row batches straight into telemetry (no staging, no merge)."""
     start = datetime(2025, 1, 1, tzinfo=UTC)
     batch = 10_000
-    prepared = [_row(1 + n % 1000, Reading("x", 1, start + timedelta(minutes=n), VALUES)) for n in range(rows)]
+    prepared = [row_of(1 + n % 1000, Reading("x", 1, start + timedelta(minutes=n), VALUES)) for n in range(rows)]
     with psycopg.connect(url) as conn:
         copy_sql = _COPY.as_string(conn).replace("telemetry_staging", "telemetry")
         began = time.perf_counter()

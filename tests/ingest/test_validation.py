@@ -100,3 +100,19 @@ def test_every_simulated_kind_produces_readings_that_ingest_accepts() -> None:
         assert isinstance(result, Accepted), (kind, result)
         assert result.rejections == [], (kind, result.rejections[:3])
         assert len(result.readings) == len(readings)
+
+
+def test_the_fast_path_stores_exactly_what_the_reading_by_reading_path_would() -> None:
+    from ingest.validation import _validate_reading_by_reading
+
+    payload = _payload(
+        {"suction_pressure_mpag": 0.3, "compressor_on": True, "purge_count": 2, "cabinet_temp_c": 3},
+        {"suction_pressure_mpag": None, "defrost_on": False},
+        {},
+    )
+    fast = validate_message(TOPIC, payload, UNITS, NOW)
+    slow = _validate_reading_by_reading(TOPIC, payload, UNITS, NOW)
+    assert isinstance(fast, Accepted) and isinstance(slow, Accepted)
+    assert fast.rows == slow.rows
+    assert fast.readings[0].values == {"suction_pressure_mpag": 0.3, "compressor_on": True, "purge_count": 2,
+                                       "cabinet_temp_c": 3.0}  # fmt: skip

@@ -17,6 +17,7 @@ from fluorowatch.domain.organisation import OrgPath, Site
 from storage.gap_queries import note_last_seen, open_gaps, refresh_data_gaps
 from storage.ingest_queries import record_agent_status
 from storage.registry import save_equipment, save_site
+from storage.telemetry import Row, row_of
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 SILENT_AFTER = timedelta(minutes=30)
@@ -28,13 +29,13 @@ def _two_circuit_unit(conn: psycopg.Connection) -> int:
     return save_equipment(conn, site, Equipment("SC-01", EquipmentKind.SHOWCASE_REMOTE, "R404A", Decimal(8), circuits))
 
 
-def _reading(circuit: int, age: timedelta) -> Reading:
-    return Reading("SC-01", circuit, NOW - age, {})
+def _row(unit: int, circuit: int, age: timedelta) -> Row:
+    return row_of(unit, Reading("SC-01", circuit, NOW - age, {}))
 
 
 def test_a_silent_circuit_opens_a_gap_and_a_reporting_one_does_not(conn: psycopg.Connection) -> None:
     unit = _two_circuit_unit(conn)
-    note_last_seen(conn, [(unit, _reading(1, timedelta(minutes=5))), (unit, _reading(2, timedelta(hours=2)))])
+    note_last_seen(conn, [_row(unit, 1, timedelta(minutes=5)), _row(unit, 2, timedelta(hours=2))])
     assert refresh_data_gaps(conn, NOW, SILENT_AFTER) == (1, 0)
     assert open_gaps(conn) == [("circuit_silent", unit, 2, None)]
 
@@ -48,17 +49,17 @@ def test_a_circuit_that_never_reported_is_silent(conn: psycopg.Connection) -> No
 
 def test_the_gap_closes_when_the_circuit_reports_again(conn: psycopg.Connection) -> None:
     unit = _two_circuit_unit(conn)
-    note_last_seen(conn, [(unit, _reading(1, timedelta(minutes=1))), (unit, _reading(2, timedelta(hours=3)))])
+    note_last_seen(conn, [_row(unit, 1, timedelta(minutes=1)), _row(unit, 2, timedelta(hours=3))])
     refresh_data_gaps(conn, NOW, SILENT_AFTER)
-    note_last_seen(conn, [(unit, _reading(2, timedelta(minutes=1)))])
+    note_last_seen(conn, [_row(unit, 2, timedelta(minutes=1))])
     assert refresh_data_gaps(conn, NOW, SILENT_AFTER) == (0, 1)
     assert open_gaps(conn) == []
 
 
 def test_an_older_reading_does_not_move_last_seen_back(conn: psycopg.Connection) -> None:
     unit = _two_circuit_unit(conn)
-    note_last_seen(conn, [(unit, _reading(1, timedelta(minutes=1))), (unit, _reading(2, timedelta(minutes=1)))])
-    note_last_seen(conn, [(unit, _reading(1, timedelta(days=3)))])  # a late backlog from the agent's queue
+    note_last_seen(conn, [_row(unit, 1, timedelta(minutes=1)), _row(unit, 2, timedelta(minutes=1))])
+    note_last_seen(conn, [_row(unit, 1, timedelta(days=3))])  # a late backlog from the agent's queue
     assert refresh_data_gaps(conn, NOW, SILENT_AFTER) == (0, 0)
 
 
