@@ -30,6 +30,7 @@ DB_ERRORS = Counter("fw_ingest_database_errors_total", "Batches that failed on t
 HANDOFF_DROPPED = Counter("fw_ingest_detector_handoff_dropped_total", "Readings the detectors' queue had no room for")
 
 Handoff = queue.Queue[list[Row]]  # COPY-ready rows (storage.telemetry.Row) of each committed batch
+LAG = Gauge("fw_ingest_lag_seconds", "Commit time minus the measurement time of the newest reading committed")
 OPEN_GAPS = Gauge("fw_data_gaps_open", "Circuits silent or agents offline longer than the threshold")
 
 
@@ -114,6 +115,9 @@ class IngestService:
                 continue
             self._backoff.reset()
             ROWS_STORED.inc(outcome.stored)
+            if outcome.accepted:
+                newest = max(row[2] for row in outcome.accepted if isinstance(row[2], datetime))
+                LAG.set((datetime.now(UTC) - newest).total_seconds())
             self._hand_off(outcome.accepted)
             return True
         return False

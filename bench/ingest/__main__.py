@@ -174,8 +174,9 @@ def _run(url: str, broker: _Broker, ingest: subprocess.Popen[bytes], prefix: str
     cpu = {name: round(_cpu(ps) - cpu_before.get(name, 0.0), 1) for name, ps in processes.items()}
     cpu["postgres"] = round(_cpu(processes["postgres"]) - _cpu_of_pids(cpu_before_pids, processes["postgres"]), 1)
     latencies = _latencies(url, [s for r in results for s in r[1]])
+    rss_mb = psutil.Process(ingest.pid).memory_info().rss / 2**20
     return {"sent": sent, "stored": stored, "elapsed": elapsed, "rate": stored / elapsed, "cpu": cpu,
-            "latencies": latencies}  # fmt: skip
+            "latencies": latencies, "ingest_rss_mb": round(rss_mb)}  # fmt: skip
 
 
 def _cpu_processes(ingest: subprocess.Popen[bytes], broker: _Broker) -> dict[str, list[psutil.Process]]:
@@ -228,7 +229,7 @@ def _report(ceiling: float, e2e: dict[str, object], paced: dict[str, object], ar
         (f"(c) end to end at {args.latency_rate:,.0f}/s", paced),
     ):
         print(f"{name}: sent {run['sent']:,} stored {run['stored']:,.0f} in {run['elapsed']:.1f} s -> "
-              f"{run['rate']:,.0f} readings/s; CPU s {run['cpu']}")  # fmt: skip
+              f"{run['rate']:,.0f} readings/s; CPU s {run['cpu']}; ingest RSS {run['ingest_rss_mb']} MB")  # fmt: skip
     print(
         f"latency publish->committed at {args.latency_rate:,.0f}/s:"
         f" p50 {p50:.0f} ms p99 {p99:.0f} ms ({len(lat)} samples)"
