@@ -20,6 +20,7 @@ from edge_agent.backoff import Backoff
 from ingest.consumer import Consumer
 from ingest.pipeline import Inbound, Pipeline
 from storage.gap_queries import refresh_data_gaps
+from storage.rollups import refresh_rollups
 from storage.telemetry import Row
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ OPEN_GAPS = Gauge("fw_data_gaps_open", "Circuits silent or agents offline longer
 
 
 class Housekeeping:
-    """Every `every_s`: open and close data-gap signals (silent circuits, agents offline)."""
+    """Every `every_s`: open and close data-gap signals (silent circuits, agents offline) and bring the hourly
+    and daily rollups up to date (a no-op under TimescaleDB, whose continuous aggregates refresh themselves)."""
 
     def __init__(self, silent_after: timedelta, every_s: float = 60.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
@@ -47,7 +49,9 @@ class Housekeeping:
 
     def run(self, conn: psycopg.Connection) -> None:
         self._next = time.monotonic() + self.every_s
-        opened, closed = refresh_data_gaps(conn, self._clock(), self.silent_after)
+        now = self._clock()
+        opened, closed = refresh_data_gaps(conn, now, self.silent_after)
+        refresh_rollups(conn, now)
         if opened or closed:
             log.info("data gaps: %d opened, %d closed", opened, closed)
         row = conn.execute("SELECT count(*) FROM data_gap WHERE closed_at IS NULL").fetchone()

@@ -2,8 +2,9 @@
 
 At start-up, after the migrations, `apply_time_series_layout` checks whether the server offers the
 `timescaledb` extension. If it does, telemetry becomes a hypertable with compression and a retention policy,
-and `telemetry_daily` becomes a continuous aggregate; if not, the plain-PostgreSQL layout created by the
-migrations (primary key, BRIN index on ts, a `telemetry_daily` view) stays, and everything works the same.
+and the rollups `telemetry_hourly` and `telemetry_daily` become continuous aggregates of the same names and
+columns; if not, the plain-PostgreSQL layout created by the migrations (primary key, BRIN indexes, rollup
+tables maintained by storage/rollups.py) stays, and everything works the same.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from enum import StrEnum
 import psycopg
 from psycopg import sql
 
-from fluorowatch.domain.channels import ChannelType, channels
 from fluorowatch.settings import MIN_RETENTION_DAYS
+from storage.rollups import LEVELS, RollupLevel, measurement_columns, rollups_are_tables
 
 log = logging.getLogger(__name__)
 
 COMPRESS_AFTER_DAYS = 7
 CHUNK_INTERVAL = "1 day"
+# A refresh over a range whose raw chunks retention dropped deletes those buckets from the aggregate, so the
+# refresh window ends this far inside the retention horizon (a dropped chunk plus a missed policy run).
+REFRESH_MARGIN_DAYS = 2
+_REFRESH_EVERY = {"telemetry_hourly": "10 minutes", "telemetry_daily": "1 hour"}
 
 
 class TimeSeriesLayout(StrEnum):
@@ -42,13 +47,13 @@ def apply_time_series_layout(conn: psycopg.Connection, retention_days: int) -> T
         log.info("TimescaleDB not available: plain PostgreSQL layout for telemetry")
         return TimeSeriesLayout.plain
     with conn.transaction():
-        for statement in timescale_statements(retention_days, daily_is_view=_daily_is_plain_view(conn)):
+        for statement in timescale_statements(retention_days, rollups_are_tables=rollups_are_tables(conn)):
             conn.execute(statement)
     log.info("TimescaleDB layout for telemetry (retention %d days)", retention_days)
     return TimeSeriesLayout.timescaledb
 
 
-def timescale_statements(retention_days: int, *, daily_is_view: bool) -> list[sql.SQL | sql.Composed]:
+def timescale_statements(retention_days: int, *, rollups_are_tables: bool) -> list[sql.SQL | sql.Composed]:
     """The statements that turn the plain layout into the TimescaleDB one (each safe to repeat)."""
     statements: list[sql.SQL | sql.Composed] = [
         sql.SQL("CREATE EXTENSION IF NOT EXISTS timescaledb"),
@@ -68,32 +73,46 @@ def timescale_statements(retention_days: int, *, daily_is_view: bool) -> list[sq
             keep=sql.Literal(f"{retention_days} days")
         ),
     ]
-    if daily_is_view:
-        statements += [sql.SQL("DROP VIEW telemetry_daily"), _daily_aggregate(), _daily_refresh_policy()]
+    if rollups_are_tables:
+        statements += [sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(level.table)) for level in LEVELS]
+        statements += [_continuous_aggregate(level) for level in LEVELS]
+    for level in LEVELS:
+        statements += _refresh_policy(level, retention_days)
     return statements
 
 
-def _daily_aggregate() -> sql.Composed:
+def _continuous_aggregate(level: RollupLevel) -> sql.Composed:
+    """The rollup as a continuous aggregate. Hours are real-time (the open hour is answered from raw rows);
+    days are materialized only, so that, as on the plain layout, a day appears once it has ended."""
     averages = sql.SQL(", ").join(
-        sql.SQL("avg({col}) AS {col}").format(col=sql.Identifier(c.key))
-        for c in channels()
-        if c.type is ChannelType.MEASUREMENT
+        sql.SQL("avg({col}) AS {col}").format(col=sql.Identifier(c)) for c in measurement_columns()
     )
+    bucket = sql.SQL("time_bucket(INTERVAL {width}, ts)").format(width=sql.Literal(f"1 {level.date_trunc_unit}"))
     return sql.SQL(
-        "CREATE MATERIALIZED VIEW telemetry_daily WITH (timescaledb.continuous) AS"
-        " SELECT equipment_id, circuit_no, time_bucket(INTERVAL '1 day', ts) AS day_utc, count(*) AS readings,"
-        " {averages} FROM telemetry GROUP BY equipment_id, circuit_no, time_bucket(INTERVAL '1 day', ts)"
-        " WITH NO DATA"
-    ).format(averages=averages)
-
-
-def _daily_refresh_policy() -> sql.SQL:
-    return sql.SQL(
-        "SELECT add_continuous_aggregate_policy('telemetry_daily', start_offset => INTERVAL '3 days',"
-        " end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '1 hour', if_not_exists => TRUE)"
+        "CREATE MATERIALIZED VIEW {table} WITH (timescaledb.continuous, timescaledb.materialized_only = {only}) AS"
+        " SELECT equipment_id, circuit_no, {bucket} AS {bucket_column}, count(*) AS readings, {averages}"
+        " FROM telemetry GROUP BY equipment_id, circuit_no, {bucket} WITH NO DATA"
+    ).format(
+        table=sql.Identifier(level.table),
+        only=sql.SQL("true" if level.completed_only else "false"),
+        bucket=bucket,
+        bucket_column=sql.Identifier(level.bucket_column),
+        averages=averages,
     )
 
 
-def _daily_is_plain_view(conn: psycopg.Connection) -> bool:
-    row = conn.execute("SELECT 1 FROM pg_views WHERE viewname = 'telemetry_daily'").fetchone()
-    return row is not None
+def _refresh_policy(level: RollupLevel, retention_days: int) -> list[sql.SQL | sql.Composed]:
+    """Refresh from just inside the retention horizon: late readings (ingest accepts up to ingest.validation
+    MAX_PAST) reach their buckets, while buckets whose raw rows were dropped are never refreshed away."""
+    table = sql.Literal(level.table)
+    return [
+        sql.SQL("SELECT remove_continuous_aggregate_policy({table}, if_exists => TRUE)").format(table=table),
+        sql.SQL(
+            "SELECT add_continuous_aggregate_policy({table}, start_offset => {start}::interval,"
+            " end_offset => INTERVAL '1 hour', schedule_interval => {every}::interval)"
+        ).format(
+            table=table,
+            start=sql.Literal(f"{retention_days - REFRESH_MARGIN_DAYS} days"),
+            every=sql.Literal(_REFRESH_EVERY[level.table]),
+        ),
+    ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
 
 from fluorowatch.domain.channels import ChannelType, channels
 from storage.migrate import Migration, MigrationError, discover_migrations, migrate
+from storage.rollups import refresh_rollups
 
 NewDatabase = Callable[[str], str]
 
@@ -108,6 +110,7 @@ def test_daily_view_averages_every_measurement_channel_and_counts_readings(conn:
         "INSERT INTO telemetry (equipment_id, circuit_no, ts, suction_pressure_mpag) VALUES"
         " (7, 1, '2026-03-01T01:00Z', 0.30), (7, 1, '2026-03-01T23:00Z', 0.40), (7, 1, '2026-03-02T00:30Z', 1.0)"
     )
+    refresh_rollups(conn, datetime.now(UTC))  # a maintained table since 0007 (was a view)
     rows = conn.execute(
         "SELECT day_utc::date, readings, round(suction_pressure_mpag::numeric, 2) FROM telemetry_daily"
         " WHERE equipment_id = 7 ORDER BY day_utc"
