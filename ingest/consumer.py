@@ -32,7 +32,7 @@ class Consumer:
     """Receives telemetry and status messages into `inbox`; `ack(mids)` after they are committed."""
 
     def __init__(self, url: str, topic_prefix: str, *, client_id: str, group: str = "fluorowatch-ingest",
-                 inbox_size: int = 50_000, mqtt5: bool = True) -> None:  # fmt: skip
+                 inbox_size: int = 5_000, mqtt5: bool = True) -> None:  # fmt: skip
         self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_size)
         self.connected = threading.Event()
         self._address = BrokerAddress.parse(url)

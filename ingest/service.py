@@ -79,14 +79,16 @@ class IngestService:
 
     def run(self, stop: threading.Event) -> None:
         self._consumer.start()
+        housekeeper = threading.Thread(target=self._housekeep_until, args=(stop,), name="ingest-housekeeping")
+        housekeeper.start()
         try:
             while not stop.is_set():
                 batch = self.collect()
                 if batch and self.commit(batch, stop):
                     self._consumer.ack(batch)
-                self._housekeep()
         finally:
             self._consumer.stop()
+            housekeeper.join(30)
             if self._conn is not None:
                 self._conn.close()
 
@@ -126,16 +128,17 @@ class IngestService:
             return True
         return False
 
-    def _housekeep(self) -> None:
-        """Periodic work between batches (data gaps, rollups); a failure is logged, never fatal."""
-        if self._housekeeping is None or not self._housekeeping.due():
-            return
-        try:
-            with self._connection().transaction():
-                self._housekeeping.run(self._connection())
-        except psycopg.Error as exc:
-            log.warning("housekeeping failed, retrying next time: %s", exc)
-            self._drop_connection()
+    def _housekeep_until(self, stop: threading.Event) -> None:
+        """Periodic work (data gaps, rollups) on its own thread and connection, so that it never holds up
+        writing and acknowledging; a failure is logged and retried next time, never fatal."""
+        while self._housekeeping is not None and not stop.wait(1.0):
+            if not self._housekeeping.due():
+                continue
+            try:
+                with self._connect() as conn, conn.transaction():
+                    self._housekeeping.run(conn)
+            except psycopg.Error as exc:
+                log.warning("housekeeping failed, retrying next time: %s", exc)
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:

@@ -1,5 +1,9 @@
-"""Writing readings: binary COPY into a session-local staging table, then one idempotent merge into
-`telemetry` keyed by (equipment, circuit, ts), so a redelivered or replayed reading is stored once.
+"""Writing readings so that a redelivered or replayed reading is stored once, keyed by (equipment, circuit, ts).
+
+The common case, a batch of new readings, is one binary COPY straight into `telemetry` under a savepoint. When
+the batch repeats a stored reading (redelivery after a crash or reconnect) the unique key refuses the COPY, the
+savepoint is rolled back, and the batch goes the careful way: COPY into a session-local staging table, then
+`INSERT … ON CONFLICT DO NOTHING` into `telemetry`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ _CREATE_STAGING = sql.SQL(
     "CREATE TEMP TABLE IF NOT EXISTS telemetry_staging (LIKE telemetry INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
 )
 _COPY = sql.SQL("COPY telemetry_staging ({}) FROM STDIN (FORMAT BINARY)").format(_COLUMN_LIST)
+_COPY_DIRECT = sql.SQL("COPY telemetry ({}) FROM STDIN (FORMAT BINARY)").format(_COLUMN_LIST)
 _MERGE = sql.SQL(
     # DO NOTHING also skips a row that repeats an earlier row of the same statement: no DISTINCT (no sort) needed.
     "INSERT INTO telemetry ({cols}) SELECT {cols} FROM telemetry_staging"
@@ -44,16 +49,34 @@ def write_rows(conn: psycopg.Connection, rows: Iterable[Row]) -> int:
 
     Rows already stored (same equipment, circuit and ts) are skipped, so redelivery never duplicates.
     """
-    conn.execute(_CREATE_STAGING)
+    batch = rows if isinstance(rows, list) else list(rows)
+    if conn.autocommit:  # staging rows live until commit: the whole write needs one transaction
+        with conn.transaction():
+            return _write(conn, batch)
+    return _write(conn, batch)
+
+
+def _write(conn: psycopg.Connection, batch: list[Row]) -> int:
+    conn.execute(_CREATE_STAGING)  # also opens the caller's transaction if none is open yet
+    try:
+        with conn.transaction(), conn.cursor() as cur:  # a savepoint inside the caller's transaction
+            _copy(cur, _COPY_DIRECT, batch)
+        return len(batch)
+    except psycopg.errors.UniqueViolation:
+        pass
     with conn.cursor() as cur:
-        with cur.copy(_COPY) as copy:
-            copy.set_types(_TYPES)
-            for row in rows:
-                copy.write_row(row)
+        _copy(cur, _COPY, batch)
         cur.execute(_MERGE)
         inserted = cur.rowcount
         cur.execute("TRUNCATE telemetry_staging")
     return inserted
+
+
+def _copy(cur: psycopg.Cursor[tuple[object, ...]], statement: sql.Composed, rows: list[Row]) -> None:
+    with cur.copy(statement) as copy:
+        copy.set_types(_TYPES)
+        for row in rows:
+            copy.write_row(row)
 
 
 def row_of(equipment_id: int, reading: Reading) -> Row:

@@ -6,20 +6,24 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import psycopg
 
 from ingest.consumer import Consumer
 from ingest.pipeline import Pipeline
-from ingest.service import IngestService
+from ingest.service import Housekeeping, IngestService
 
 from .conftest import SITE, UNIT, Publisher, count_rows, telemetry
 
 
 @contextmanager
-def ingest(url: str, prefix: str, client_id: str = "ingest-test") -> Iterator[Consumer]:
+def ingest(
+    url: str, prefix: str, client_id: str = "ingest-test", housekeeping: Housekeeping | None = None
+) -> Iterator[Consumer]:
     consumer = Consumer("mqtt://127.0.0.1:1883", prefix, client_id=f"{client_id}-{prefix}")
-    service = IngestService(consumer, lambda: psycopg.connect(url), Pipeline(), max_wait_s=0.05)
+    service = IngestService(consumer, lambda: psycopg.connect(url), Pipeline(), max_wait_s=0.05,
+                            housekeeping=housekeeping)  # fmt: skip
     stop = threading.Event()
     thread = threading.Thread(target=service.run, args=(stop,))
     thread.start()
@@ -80,3 +84,17 @@ def test_agent_status_is_recorded(ingest_db: str, publisher: Publisher, topic_pr
         assert conn.execute("SELECT site_code, agent_id, state FROM agent_status").fetchall() == [
             (SITE, "gw-1", "offline")
         ]
+
+
+def test_housekeeping_flags_a_silent_circuit_and_builds_rollups_while_ingesting(
+    ingest_db: str, publisher: Publisher, topic_prefix: str
+) -> None:
+    """REGULATION.md (p) イ: circuit 2 of the unit never reports, so a data gap opens for it."""
+    with ingest(ingest_db, topic_prefix, housekeeping=Housekeeping(timedelta(minutes=30), every_s=0.5)):
+        publisher.send(*telemetry(topic_prefix, 0, 60))  # circuit 1, readings from a month ago
+        wait_until(lambda: count_rows(ingest_db) == 60)
+        wait_until(lambda: count_rows(ingest_db, "telemetry_hourly") >= 1 and count_rows(ingest_db, "data_gap") >= 2)
+    with psycopg.connect(ingest_db) as conn:
+        gaps = conn.execute("SELECT circuit_no FROM data_gap WHERE closed_at IS NULL ORDER BY 1").fetchall()
+    assert gaps == [(1,), (2,)]  # circuit 1's newest reading is a month old: silent too
+    assert count_rows(ingest_db, "telemetry_hourly") >= 1

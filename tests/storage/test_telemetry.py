@@ -36,3 +36,12 @@ def test_a_redelivered_reading_is_stored_once(conn: psycopg.Connection) -> None:
 
 def test_units_with_the_same_management_number_at_different_sites_stay_apart(conn: psycopg.Connection) -> None:
     assert write_readings(conn, [(9, _reading(0)), (10, _reading(0))]) == 2
+
+
+def test_writing_on_an_autocommit_connection_is_still_idempotent(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as auto:
+        try:
+            assert write_readings(auto, [(77, _reading(0)), (77, _reading(1))]) == 2
+            assert write_readings(auto, [(77, _reading(1)), (77, _reading(2))]) == 1
+        finally:
+            auto.execute("DELETE FROM telemetry WHERE equipment_id = 77")
