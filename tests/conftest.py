@@ -42,12 +42,22 @@ def new_database(run_id: str) -> Iterator[Callable[[str], str]]:
 
 
 @pytest.fixture(scope="session")
-def database_url(new_database: Callable[[str], str]) -> str:
+def new_migrated_database(new_database: Callable[[str], str]) -> Callable[[str], str]:
+    """A factory of databases at the current schema (name suffix given), dropped when the session ends."""
+
+    def make(suffix: str) -> str:
+        url = new_database(suffix)
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate(conn)
+        return url
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def database_url(new_migrated_database: Callable[[str], str]) -> str:
     """The session's migrated database."""
-    url = new_database("main")
-    with psycopg.connect(url, autocommit=True) as conn:
-        migrate(conn)
-    return url
+    return new_migrated_database("main")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from edge_agent.payload import encode_batch, encode_reading, telemetry_topic
 from edge_agent.reading import Reading
 from fluorowatch.domain.equipment import Compressor, Equipment, EquipmentKind, RefrigerantCircuit
 from fluorowatch.domain.organisation import OrgPath, Site
-from storage.migrate import migrate
 from storage.registry import save_equipment, save_site
 
 SITE, UNIT = "S-ING", "SC-01"
@@ -24,10 +23,8 @@ T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30)
 
 
 @pytest.fixture
-def ingest_db(new_database: Callable[[str], str], request: pytest.FixtureRequest) -> str:
-    url = new_database(f"ingest_{abs(hash(request.node.name)) % 10**8}")
-    with psycopg.connect(url, autocommit=True) as conn:
-        migrate(conn)
+def ingest_db(new_migrated_database: Callable[[str], str], request: pytest.FixtureRequest) -> str:
+    url = new_migrated_database(f"ingest_{abs(hash(request.node.name)) % 10**8}")
     with psycopg.connect(url) as conn:
         site_id = save_site(conn, Site(SITE, "Ingest store", "13", "Tokyo", OrgPath.parse("Ingest Co")))
         circuits = (

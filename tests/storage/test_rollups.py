@@ -15,7 +15,6 @@ import pytest
 
 from edge_agent.reading import Reading
 from fluorowatch.domain.channels import ChannelType, channels
-from storage.migrate import migrate
 from storage.rollups import refresh_rollups
 from storage.telemetry import write_readings
 
@@ -25,11 +24,8 @@ Rollup = tuple[int, str, int, float | None, float | None]  # circuit, bucket, re
 
 
 @pytest.fixture(scope="module")
-def rollup_database(new_database: Callable[[str], str]) -> str:
-    url = new_database("rollups")
-    with psycopg.connect(url, autocommit=True) as conn:
-        migrate(conn)
-    return url
+def rollup_database(new_migrated_database: Callable[[str], str]) -> str:
+    return new_migrated_database("rollups")
 
 
 @pytest.fixture
