@@ -154,7 +154,8 @@ def _run(settings: Settings, args: argparse.Namespace, *, seed: bool) -> int:
         def serve() -> None:
             serve_http(services.database_url, settings.http_host, port, exit_after_s=args.exit_after)
 
-        run_stack(services, settings.topic_prefix, serve, data_dir=settings.data_dir, simulated=simulated)
+        run_stack(services, settings.topic_prefix, serve, data_dir=settings.data_dir,
+                  gap_minutes=settings.data_gap_minutes, simulated=simulated)  # fmt: skip
     print("stopped")
     return 0
 

@@ -32,12 +32,13 @@ def run_stack(
     serve: Callable[[], None],
     *,
     data_dir: Path,
+    gap_minutes: float = 30.0,
     simulated: list[DemoUnit] | None = None,
 ) -> None:
     """Start the background services, run `serve` (blocking), then stop everything."""
     stop_ingest, stop_agents = threading.Event(), threading.Event()
     ingest = ingest_service(services.database_url, services.mqtt_url, topic_prefix, "fw-up-ingest",
-                            mqtt5=services.mqtt5)  # fmt: skip
+                            mqtt5=services.mqtt5, silent_minutes=gap_minutes)  # fmt: skip
     ingest_thread = threading.Thread(target=ingest.run, args=(stop_ingest,), name="ingest")
     agents = []
     for site, units in groupby(sorted(simulated or [], key=lambda u: u.site_code), key=lambda u: u.site_code):
