@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +51,12 @@ def main() -> None:
             prefix = f"bench{os.getpid()}"
             ingest = _start_ingest(url, broker.port, prefix)
             try:
+                if args.soak:
+                    soak = _run(
+                        url, broker, ingest, prefix, args, workers=range(args.publishers), rate=args.latency_rate
+                    )
+                    _report_soak(soak, args)
+                    return
                 e2e = _run(url, broker, ingest, prefix, args, workers=range(args.publishers), rate=0.0)
                 paced = _run(url, broker, ingest, prefix, args, workers=range(args.publishers, 2 * args.publishers),
                              rate=args.latency_rate, start_offset_days=150)  # fmt: skip
@@ -69,6 +76,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--per-message", type=int, default=100, help="readings per message")
     parser.add_argument("--latency-rate", type=float, default=20_000.0, help="readings/s of the latency run")
     parser.add_argument("--ceiling-rows", type=int, default=500_000, help="rows for the COPY ceiling")
+    parser.add_argument(
+        "--soak", action="store_true", help="only the paced run, sampling ingest memory (use --seconds 600)"
+    )
     return parser.parse_args()
 
 
@@ -160,6 +170,10 @@ def _run(url: str, broker: _Broker, ingest: subprocess.Popen[bytes], prefix: str
     stored_before = _stored(ingest) or 0.0
     began = time.monotonic()
     per_worker = rate / len(workers) if rate else 0.0
+    rss: list[float] = []
+    sampling = threading.Event()
+    sampler = threading.Thread(target=_sample_rss, args=(ingest.pid, rss, sampling), daemon=True)
+    sampler.start()
     with ProcessPoolExecutor(len(workers)) as pool:
         load = (args.units, args.per_message, per_worker, args.seconds, start)
         futures = [pool.submit(publish, broker.port, prefix, w, *load)
@@ -175,8 +189,29 @@ def _run(url: str, broker: _Broker, ingest: subprocess.Popen[bytes], prefix: str
     cpu["postgres"] = round(_cpu(processes["postgres"]) - _cpu_of_pids(cpu_before_pids, processes["postgres"]), 1)
     latencies = _latencies(url, [s for r in results for s in r[1]])
     rss_mb = psutil.Process(ingest.pid).memory_info().rss / 2**20
+    sampling.set()
     return {"sent": sent, "stored": stored, "elapsed": elapsed, "rate": stored / elapsed, "cpu": cpu,
-            "latencies": latencies, "ingest_rss_mb": round(rss_mb)}  # fmt: skip
+            "latencies": latencies, "ingest_rss_mb": round(rss_mb), "rss_samples": rss}  # fmt: skip
+
+
+def _sample_rss(pid: int, samples: list[float], stop: threading.Event) -> None:
+    while not stop.wait(10.0):
+        samples.append(psutil.Process(pid).memory_info().rss / 2**20)
+
+
+def _report_soak(run: dict[str, object], args: argparse.Namespace) -> None:
+    rss = run["rss_samples"]
+    lat = run["latencies"]
+    assert isinstance(rss, list) and isinstance(lat, list)
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
+    print(f"soak {args.seconds:.0f} s at {args.latency_rate:,.0f}/s: sent {run['sent']:,} stored {run['stored']:,.0f}")
+    print("ingest RSS MB every 10 s: " + " ".join(f"{m:.0f}" for m in rss))
+    half = len(rss) // 2
+    first, second = rss[:half] or [0.0], rss[half:] or [0.0]
+    print(
+        f"soak_rss_first_half_max_mb={max(first):.0f} soak_rss_second_half_max_mb={max(second):.0f}"
+        f" p99_latency_ms={p99:.0f}"
+    )
 
 
 def _cpu_processes(ingest: subprocess.Popen[bytes], broker: _Broker) -> dict[str, list[psutil.Process]]:
