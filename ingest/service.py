@@ -74,6 +74,7 @@ class IngestService:
         self._max_batch, self._max_wait = max_batch_messages, max_wait_s
         self._handoff = handoff
         self._housekeeping = housekeeping
+        self._housekeeping_conn: psycopg.Connection | None = None
         self._conn: psycopg.Connection | None = None
         self._backoff = Backoff(0.5, 10.0)
 
@@ -88,7 +89,9 @@ class IngestService:
                     self._consumer.ack(batch)
         finally:
             self._consumer.stop()
-            housekeeper.join(30)
+            if self._housekeeping_conn is not None:
+                self._housekeeping_conn.cancel_safe()  # a long rollup refresh must not delay shutdown
+            housekeeper.join(10)
             if self._conn is not None:
                 self._conn.close()
 
@@ -135,10 +138,15 @@ class IngestService:
             if not self._housekeeping.due():
                 continue
             try:
-                with self._connect() as conn, conn.transaction():
-                    self._housekeeping.run(conn)
+                with self._connect() as conn:
+                    self._housekeeping_conn = conn
+                    with conn.transaction():
+                        self._housekeeping.run(conn)
             except psycopg.Error as exc:
-                log.warning("housekeeping failed, retrying next time: %s", exc)
+                if not stop.is_set():
+                    log.warning("housekeeping failed, retrying next time: %s", exc)
+            finally:
+                self._housekeeping_conn = None
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:

@@ -62,7 +62,11 @@ def main() -> None:
                              rate=args.latency_rate, start_offset_days=150)  # fmt: skip
             finally:
                 ingest.terminate()
-                ingest.wait(30)
+                try:
+                    ingest.wait(30)
+                except subprocess.TimeoutExpired:
+                    print("ingest did not stop within 30 s of SIGTERM; killed")
+                    ingest.kill()
         _report(ceiling, e2e, paced, args)
     finally:
         drop_database(url)

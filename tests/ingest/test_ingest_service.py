@@ -98,3 +98,22 @@ def test_housekeeping_flags_a_silent_circuit_and_builds_rollups_while_ingesting(
         gaps = conn.execute("SELECT circuit_no FROM data_gap WHERE closed_at IS NULL ORDER BY 1").fetchall()
     assert gaps == [(1,), (2,)]  # circuit 1's newest reading is a month old: silent too
     assert count_rows(ingest_db, "telemetry_hourly") >= 1
+
+
+class _SlowHousekeeping(Housekeeping):
+    def __init__(self) -> None:
+        super().__init__(timedelta(minutes=30), every_s=0.1)
+        self.started = threading.Event()
+
+    def run(self, conn: psycopg.Connection) -> None:
+        self.started.set()
+        conn.execute("SELECT pg_sleep(60)")  # a rollup refresh over a huge backlog
+
+
+def test_a_long_housekeeping_query_does_not_hold_up_shutdown(ingest_db: str, topic_prefix: str) -> None:
+    slow = _SlowHousekeeping()
+    began = None
+    with ingest(ingest_db, topic_prefix, housekeeping=slow):
+        assert slow.started.wait(10)
+        began = time.monotonic()
+    assert time.monotonic() - began < 8
