@@ -13,6 +13,7 @@ import psycopg
 from ingest.consumer import Consumer
 from ingest.pipeline import Pipeline
 from ingest.service import Housekeeping, IngestService
+from ingest.validation import MAX_MESSAGE_BYTES
 
 from .conftest import SITE, UNIT, Publisher, count_rows, telemetry
 
@@ -65,12 +66,13 @@ def test_bad_messages_go_to_dead_letters_with_reasons_and_ingest_keeps_going(
         publisher.send(wrong_unit_topic, good.replace(UNIT.encode(), b"SC-99"))
         publisher.send(good_topic, good.replace(b'"suction_pressure_mpag":0.3', b'"suction_pressure_mpag":99', 1))
         publisher.send(f"{topic_prefix}/v1/{SITE}/agents/gw-1/status", b'{"schema":"x","agent":"gw-1","state":"?"}')
+        publisher.send(good_topic, b" " * (MAX_MESSAGE_BYTES + 1))
         publisher.send(*telemetry(topic_prefix, 100, 5))
-        wait_until(lambda: count_rows(ingest_db, "dead_letter") >= 5 and count_rows(ingest_db) >= 14)
+        wait_until(lambda: count_rows(ingest_db, "dead_letter") >= 6 and count_rows(ingest_db) >= 14)
     with psycopg.connect(ingest_db) as conn:
         reasons = sorted(r for (r,) in conn.execute("SELECT reason FROM dead_letter").fetchall())
         kept = conn.execute("SELECT payload FROM dead_letter WHERE reason = 'malformed_json'").fetchone()
-    assert reasons == ["malformed_json", "out_of_range", "schema", "schema_version", "unknown_unit"]
+    assert reasons == ["malformed_json", "out_of_range", "oversized", "schema", "schema_version", "unknown_unit"]
     assert kept == (b"{not json",)
     assert count_rows(ingest_db) == 9 + 5
 
