@@ -6,7 +6,6 @@ with the ground truth beside them, or read it live through ``SimulatorDriverConf
 """
 
 from edge_agent.simulator.driver import SimulatorDriver, SimulatorDriverConfig
-from edge_agent.simulator.properties import SaturationTable, UnsupportedRefrigerant, saturation_table
 from edge_agent.simulator.run import (
     CircuitTrace,
     SimulationResult,
@@ -27,6 +26,7 @@ from edge_agent.simulator.scenario import (
     SetpointChange,
     SimulatedUnit,
 )
+from fluorowatch.domain.saturation import SaturationTable, UnsupportedRefrigerant, saturation_table
 
 __all__ = [
     "CircuitTrace",

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_agent.simulator.design import UnitDesign
-from edge_agent.simulator.properties import ATMOSPHERE_MPA
+from fluorowatch.domain.saturation import ATMOSPHERE_MPA
 
 __all__ = ["CompressorMap", "CompressorState", "compressor_map"]
 

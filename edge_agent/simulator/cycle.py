@@ -20,7 +20,7 @@ import numpy.typing as npt
 from edge_agent.simulator.context import Context
 from edge_agent.simulator.design import UnitDesign
 from edge_agent.simulator.faults import FaultTimeline
-from edge_agent.simulator.properties import ATMOSPHERE_MPA
+from fluorowatch.domain.saturation import ATMOSPHERE_MPA
 
 __all__ = ["EMPTY_FRACTION", "Inventory", "Running", "inventory", "running", "speed_and_capacity"]
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge_agent.simulator.kinds import PROFILES, KindProfile, channels_for, uses_purge_unit
-from edge_agent.simulator.properties import ATMOSPHERE_MPA, SaturationTable, saturation_table
 from edge_agent.simulator.rng import Streams
 from edge_agent.simulator.scenario import SimulatedUnit
 from fluorowatch.domain.equipment import EquipmentKind
+from fluorowatch.domain.saturation import ATMOSPHERE_MPA, SaturationTable, saturation_table
 
 __all__ = ["UnitDesign", "unit_design"]
 

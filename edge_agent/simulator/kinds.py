@@ -12,9 +12,9 @@ from functools import cache
 from types import MappingProxyType
 from typing import Literal
 
-from edge_agent.simulator.properties import saturation_table
 from fluorowatch.domain.channels import channels
 from fluorowatch.domain.equipment import EquipmentKind
+from fluorowatch.domain.saturation import saturation_table
 
 __all__ = ["PROFILES", "KindProfile", "channels_for", "uses_purge_unit"]
 

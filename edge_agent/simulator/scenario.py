@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from edge_agent.simulator.kinds import PROFILES, channels_for
-from edge_agent.simulator.properties import saturation_table
 from fluorowatch.domain.channels import channel as channel_spec
 from fluorowatch.domain.equipment import EquipmentKind
+from fluorowatch.domain.saturation import saturation_table
 
 __all__ = [
     "CondenserFouling",

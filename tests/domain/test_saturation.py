@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from edge_agent.simulator import UnsupportedRefrigerant, saturation_table
-from edge_agent.simulator.properties import ATMOSPHERE_MPA
 from fluorowatch.domain.refrigerants import UnknownRefrigerant
+from fluorowatch.domain.saturation import ATMOSPHERE_MPA
 
 
 @pytest.mark.parametrize("name", ["R404A", "R410A", "R134a", "R32", "R407C", "R22", "R507A"])
