@@ -46,7 +46,7 @@ def test_temperature_differences_are_inlet_minus_outlet() -> None:
 
 
 def test_defrost_and_stops_are_masked_and_steady_needs_ten_minutes_of_running() -> None:
-    minutes = np.arange(40) * 60.0
+    minutes = np.arange(40, dtype=np.float64) * 60.0
     on = np.ones(40)
     on[15:18] = 0  # compressor off for 3 minutes
     defrost = np.zeros(40)
