@@ -16,6 +16,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from edge_agent.payload import STATUS_SCHEMA, AgentStatus, encode_status, status_topic
+
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +56,12 @@ class TlsFiles:
 class Will:
     topic: str
     payload: bytes
+
+
+def offline_will(prefix: str, site: str, agent: str) -> Will:
+    """The retained "offline" status the broker publishes when the agent vanishes."""
+    offline = AgentStatus(STATUS_SCHEMA, agent, "offline")
+    return Will(status_topic(prefix, site, agent), encode_status(offline))
 
 
 class BrokerLink:

@@ -14,8 +14,7 @@ from edge_agent.agent import Agent, AgentIdentity, UnitSchedule
 from edge_agent.config import AgentConfig, load_agent_config
 from edge_agent.drivers.base import DriverError
 from edge_agent.errors import ConfigError
-from edge_agent.link import BrokerAddress, BrokerLink, TlsFiles, Will
-from edge_agent.payload import STATUS_SCHEMA, AgentStatus, encode_status, status_topic
+from edge_agent.link import BrokerAddress, BrokerLink, TlsFiles, offline_will
 from edge_agent.store import ReadingStore
 
 log = logging.getLogger(__name__)
@@ -50,8 +49,7 @@ def _link(config: AgentConfig) -> BrokerLink:
         parsed.host, parsed.port, parsed.tls, broker.username or parsed.username,
         broker.resolved_password() or parsed.password,
     )  # fmt: skip
-    offline = AgentStatus(STATUS_SCHEMA, config.agent_id, "offline")
-    will = Will(status_topic(config.topic_prefix, config.site, config.agent_id), encode_status(offline))
+    will = offline_will(config.topic_prefix, config.site, config.agent_id)
     tls = broker.tls
     files = TlsFiles(_str(tls.ca_file), _str(tls.cert_file), _str(tls.key_file), tls.insecure) if tls else None
     return BrokerLink(address, f"fw-agent-{config.agent_id}", will, keepalive_s=broker.keepalive_s, tls=files)

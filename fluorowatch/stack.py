@@ -13,8 +13,7 @@ from itertools import groupby
 from pathlib import Path
 
 from edge_agent.agent import Agent, AgentIdentity, UnitSchedule
-from edge_agent.link import BrokerAddress, BrokerLink, Will
-from edge_agent.payload import STATUS_SCHEMA, AgentStatus, encode_status, status_topic
+from edge_agent.link import BrokerAddress, BrokerLink, offline_will
 from edge_agent.simulator.driver import SimulatorDriver
 from edge_agent.store import ReadingStore
 from fluorowatch.demo_scenarios import DemoUnit
@@ -65,8 +64,7 @@ def simulated_agent(site: str, units: list[DemoUnit], services: Services, prefix
         u.equipment: UnitSchedule(SimulatorDriver(u.simulated, u.equipment, u.circuits, DEMO_SAMPLING_S, now))
         for u in units
     }
-    offline = encode_status(AgentStatus(STATUS_SCHEMA, agent_id, "offline"))
-    will = Will(status_topic(prefix, site, agent_id), offline)
+    will = offline_will(prefix, site, agent_id)
 
     def connect() -> BrokerLink:
         return BrokerLink(BrokerAddress.parse(services.mqtt_url), f"fw-{agent_id}", will, mqtt5=services.mqtt5)

@@ -34,7 +34,7 @@ class Consumer:
     def __init__(self, url: str, topic_prefix: str, *, client_id: str, group: str = "fluorowatch-ingest",
                  inbox_size: int = 5_000, mqtt5: bool = True) -> None:  # fmt: skip
         self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_size)
-        self.connected = threading.Event()
+        self.connected = threading.Event()  # set once the broker acknowledged the subscriptions
         self._address = BrokerAddress.parse(url)
         # MQTT 5 shared subscription: several ingest processes split the load. A 3.1.1-only broker (the
         # demo's embedded amqtt) gets plain subscriptions, for a single ingest.
@@ -56,6 +56,7 @@ class Consumer:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = lambda *_: self.connected.set()  # receiving from now on
 
     def start(self) -> None:
         host, port = self._address.host, self._address.port
@@ -83,7 +84,6 @@ class Consumer:
             log.error("broker refused ingest: %s", reason)
             return
         client.subscribe([(topic, 1) for topic in self._topics])
-        self.connected.set()
         log.info("ingest subscribed (session %s)", "resumed" if flags.session_present else "new")
 
     def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object, reason: ReasonCode,

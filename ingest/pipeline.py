@@ -42,6 +42,7 @@ class BatchOutcome:
     stored: int = 0
     accepted: list[Row] = field(default_factory=list)
     dead_letters: int = 0
+    newest: datetime | None = None  # newest measurement time committed
 
 
 class Pipeline:
@@ -68,7 +69,7 @@ class Pipeline:
                 if isinstance(result, Accepted):
                     outcome.accepted += result.rows
             outcome.stored = write_rows(conn, outcome.accepted) if outcome.accepted else 0
-            note_last_seen(conn, outcome.accepted)
+            outcome.newest = note_last_seen(conn, outcome.accepted)
             outcome.dead_letters = insert_dead_letters(conn, letters)
         READINGS.inc(len(outcome.accepted))
         return outcome

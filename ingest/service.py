@@ -124,9 +124,8 @@ class IngestService:
                 continue
             self._backoff.reset()
             ROWS_STORED.inc(outcome.stored)
-            if outcome.accepted:
-                newest = max(row[2] for row in outcome.accepted if isinstance(row[2], datetime))
-                LAG.set((datetime.now(UTC) - newest).total_seconds())
+            if outcome.newest is not None:
+                LAG.set((datetime.now(UTC) - outcome.newest).total_seconds())
             self._hand_off(outcome.accepted)
             return True
         return False

@@ -10,8 +10,9 @@ import psycopg
 from storage.telemetry import Row
 
 
-def note_last_seen(conn: psycopg.Connection, rows: Iterable[Row]) -> None:
-    """Advance each circuit's newest measurement time (one upsert per circuit of the batch)."""
+def note_last_seen(conn: psycopg.Connection, rows: Iterable[Row]) -> datetime | None:
+    """Advance each circuit's newest measurement time (one upsert per circuit of the batch); return the
+    newest measurement time of the batch (None for an empty one)."""
     newest: dict[tuple[object, object], datetime] = {}
     for row in rows:
         key, ts = (row[0], row[1]), row[2]
@@ -19,7 +20,7 @@ def note_last_seen(conn: psycopg.Connection, rows: Iterable[Row]) -> None:
         if key not in newest or ts > newest[key]:
             newest[key] = ts
     if not newest:
-        return
+        return None
     with conn.cursor() as cur:
         cur.executemany(
             """INSERT INTO circuit_last_seen (equipment_id, circuit_no, last_ts, last_received)
@@ -28,6 +29,7 @@ def note_last_seen(conn: psycopg.Connection, rows: Iterable[Row]) -> None:
                SET last_ts = greatest(circuit_last_seen.last_ts, EXCLUDED.last_ts), last_received = now()""",
             [(eid, circuit, ts) for (eid, circuit), ts in newest.items()],
         )
+    return max(newest.values())
 
 
 def refresh_data_gaps(conn: psycopg.Connection, now: datetime, silent_after: timedelta) -> tuple[int, int]:

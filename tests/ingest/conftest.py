@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -68,3 +69,10 @@ def count_rows(url: str, table: str = "telemetry") -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
         return int(row[0]) if row else 0
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float = 60) -> None:
+    """Poll `predicate` until it holds or `timeout_s` passes (the caller asserts the outcome)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)

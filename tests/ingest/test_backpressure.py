@@ -19,8 +19,8 @@ from storage.db import ensure_database, with_database
 from storage.migrate import migrate
 from storage.registry import save_equipment, save_site
 
-from .conftest import SITE, UNIT, Publisher, count_rows, telemetry
-from .test_ingest_service import ingest, wait_until
+from .conftest import SITE, UNIT, Publisher, count_rows, telemetry, wait_until
+from .test_ingest_service import ingest
 
 
 def _start(pgdata: Path) -> str:

@@ -17,7 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from fluorowatch.runtime import free_port
 
-from .conftest import Publisher, count_rows, telemetry
+from .conftest import Publisher, count_rows, telemetry, wait_until
 
 READINGS_PER_MESSAGE = 50
 
@@ -61,12 +61,6 @@ def forget_session(client_id: str) -> None:
     time.sleep(0.3)
     client.disconnect()
     client.loop_stop()
-
-
-def wait_until(predicate: object, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate() and time.monotonic() < deadline:  # type: ignore[operator]
-        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from ingest.pipeline import Pipeline
 from ingest.service import Housekeeping, IngestService
 from ingest.validation import MAX_MESSAGE_BYTES
 
-from .conftest import SITE, UNIT, Publisher, count_rows, telemetry
+from .conftest import SITE, UNIT, Publisher, count_rows, telemetry, wait_until
 
 
 @contextmanager
@@ -29,18 +29,11 @@ def ingest(
     thread = threading.Thread(target=service.run, args=(stop,))
     thread.start()
     assert consumer.connected.wait(10)
-    time.sleep(0.2)  # the SUBACK follows the CONNACK
     try:
         yield consumer
     finally:
         stop.set()
         thread.join(20)
-
-
-def wait_until(predicate: object, timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate() and time.monotonic() < deadline:  # type: ignore[operator]
-        time.sleep(0.05)
 
 
 def test_readings_are_stored_once_even_when_delivered_twice(
