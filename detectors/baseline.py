@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import HuberRegressor
+from threadpoolctl import threadpool_limits
 
 from detectors.derived import FloatArray
 from detectors.features import OPERATING_VALUES, HourlyValues
@@ -198,7 +199,8 @@ def _fit_value(key: str, x: FloatArray, y: FloatArray) -> ValueModel:
         return ValueModel(float(np.median(y)), tuple(0.0 for _ in range(x.shape[1])), SIGMA_FLOOR.get(key, 0.1),
                           float(np.median(y)))  # fmt: skip
     model = HuberRegressor(epsilon=1.5, alpha=1e-3, max_iter=200)
-    with warnings.catch_warnings():
+    # one BLAS thread: these are tiny problems, and thread start-up on a busy machine costs 40x the fit
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(x, (y - np.median(y)) / spread)
     intercept = float(model.intercept_) * spread + float(np.median(y))

@@ -77,7 +77,17 @@ def checklist() -> tuple[ChecklistItem, ...]:
     return tuple(items)
 
 
-def applicable(channels: Collection[str]) -> tuple[ChecklistItem, ...]:
-    """The rows a unit reporting `channels` can be judged on (a unit without a sight glass has no row i)."""
+# rows j (liquid level) and the purge count: per seed [001], turbo chillers on a low-pressure refrigerant only
+LOW_PRESSURE_TURBO_ROWS = frozenset({"refrigerant_liquid_level", "purge_count"})
+
+
+def applicable(channels: Collection[str], low_pressure_turbo: bool = False) -> tuple[ChecklistItem, ...]:
+    """The rows a unit reporting `channels` can be judged on (a unit without a sight glass has no row i; a
+    receiver level is a checklist row only on a low-pressure turbo chiller, REGULATION.md (c) row j)."""
     available = set(channels)
-    return tuple(item for item in checklist() if set(DERIVED_FROM.get(item.source, (item.source,))) <= available)
+    return tuple(
+        item
+        for item in checklist()
+        if set(DERIVED_FROM.get(item.source, (item.source,))) <= available
+        and (low_pressure_turbo or item.key not in LOW_PRESSURE_TURBO_ROWS)
+    )

@@ -22,7 +22,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Frame = Mapping[str, FloatArray]  # channel key -> values (NaN = missing), all the same length, in time order
 
-SETTLE_MINUTES = 10.0
+SETTLE_MINUTES = 5.0  # short-cycling capillary cases run 5-8 min at a time
 
 
 @dataclass(frozen=True)

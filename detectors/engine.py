@@ -27,6 +27,7 @@ from detectors.rules import Finding, HourContext, control_change, judge
 from detectors.smoothing import HALF_LIFE_CHARGE_H, HALF_LIFE_VALUES_H, Cusum, Ewma
 from fluorowatch.domain.equipment import EquipmentKind
 from fluorowatch.domain.refrigerants import RefrigerantRegistry
+from fluorowatch.domain.saturation import is_low_pressure
 
 LEAK_MIN_PCT = 2.0  # lower bound of the estimate that a leak suspicion needs (% of the proper charge)
 CUSUM_K = 1.0  # in hourly spreads of the buffer share
@@ -35,7 +36,8 @@ Z_FAULT = 4.0
 FOULING_APPROACH_K = 3.0  # condensing approach above its baseline
 ICING_GAP_K = 2.0  # evaporator medium-to-Te gap above its baseline
 SENSOR_K = 1.0
-CORROBORATION_Z = 2.0  # controller's saturation temperature vs ours from its pressure
+CORROBORATION_Z = 2.0
+WEATHER_MARGIN_K = 3.0  # controller's saturation temperature vs ours from its pressure
 RATE_WINDOW_H = 168
 CATEGORIES = ("leak", "condenser_fouling", "evaporator_icing", "overcharge", "sensor_drift", "other_fault")
 DETECTOR_NAMES = {
@@ -96,7 +98,7 @@ class CircuitState:
     smoothed: dict[str, Ewma] = field(default_factory=dict)
     share: Ewma = field(default_factory=lambda: Ewma(HALF_LIFE_CHARGE_H))
     cusum: Cusum = field(default_factory=lambda: Cusum(CUSUM_K))
-    verdicts: dict[str, Hysteresis] = field(default_factory=lambda: {c: Hysteresis() for c in CATEGORIES})
+    verdicts: dict[str, Hysteresis] = field(default_factory=lambda: {c: _hysteresis(c) for c in CATEGORIES})
     setpoint: float = math.nan
     setpoint_changed_at: float = -math.inf
     recent_loss: list[tuple[float, float]] = field(default_factory=list)  # (hour, lost %) for the leak rate
@@ -130,6 +132,12 @@ class CircuitState:
         )
 
 
+def _hysteresis(category: str) -> Hysteresis:
+    """An unexplained departure or a drifting sensor must last a day before it is worth a visit; faults that
+    cost refrigerant or cooling confirm within hours."""
+    return Hysteresis(confirm=24, window=30) if category in ("other_fault", "sensor_drift") else Hysteresis()
+
+
 def _num(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -153,10 +161,12 @@ class CircuitDetector:
         self.state = state or CircuitState()
         self.registry = registry or RefrigerantRegistry.default()
         self.items: tuple[ChecklistItem, ...] = ()
+        self._in_learned_weather = True
+        self._low_pressure_turbo = spec.kind is EquipmentKind.TURBO_CHILLER and is_low_pressure(spec.refrigerant)
 
     def process(self, hourly: HourlyValues) -> Outcome:
         """Feed the hours after the last one seen (earlier hours are ignored: a replayed day is harmless)."""
-        self.items = applicable(hourly.channels)
+        self.items = applicable(hourly.channels, low_pressure_turbo=self._low_pressure_turbo)
         start = int(np.searchsorted(hourly.hour_s, self.state.last_hour_s, side="right"))
         if start >= len(hourly):
             return Outcome([], [])
@@ -185,9 +195,14 @@ class CircuitDetector:
         lost, sigma, share_now = self._charge(hours, expected, i)
         ctx = self._context(hours, i, z)
         findings = self._findings(hours, expected, i, z, ctx)
+        self._in_learned_weather = self._within_learned_weather(float(hours.values["ambient_temp_c"][i]))
         conditions = self._conditions(z, lost, sigma, share_now, ctx)
+        holding = set(conditions)
+        if math.isfinite(lost) and lost - 2.0 * sigma >= 0.5 * LEAK_MIN_PCT:
+            holding.add("leak")  # a raised leak stays until the charge is back: leaks do not heal by themselves
         for category in CATEGORIES:
-            change = state.verdicts[category].update(hour_s, category in conditions)
+            verdict = state.verdicts[category]
+            change = verdict.update(hour_s, category in (holding if verdict.raised else conditions))
             if change is not None:
                 events.append(self._event(category, change, hour_s, lost, sigma, z, findings))
         return HourVerdict(hour_s, True, lost, sigma, tuple(sorted(conditions)), tuple(findings))
@@ -224,12 +239,11 @@ class CircuitDetector:
 
     def _context(self, hours: HourlyValues, i: int, z: dict[str, float]) -> HourContext:
         hour_s = float(hours.hour_s[i])
-        samples = max(int(hours.samples[i]), 1)
         return HourContext(
             setpoint_c=float(np.nan_to_num(hours.values["cabinet_setpoint_c"][i], nan=self.model.setpoints[0])),
             learned_setpoints=self.model.setpoints,
             setpoint_changed_within_day=hour_s - self.state.setpoint_changed_at < 86400.0,
-            defrost_share=1.0 - float(hours.stable[i]) / samples,
+            defrost_share=float(np.nan_to_num(hours.values["defrost_share"][i])),
             z=z,
             duty=float(np.nan_to_num(hours.values["duty"][i], nan=self.model.duty)),
             learned_duty=self.model.duty,
@@ -273,8 +287,14 @@ class CircuitDetector:
         liquid_short = math.isfinite(lost) and self.state.cusum.value >= CUSUM_H and lost - 2.0 * sigma >= LEAK_MIN_PCT
         if liquid_short and not blocked and self._corroborated(z):
             conditions.add("leak")
-        elif liquid_short and not blocked and lost - 2.0 * sigma >= 2.0 * LEAK_MIN_PCT:
-            conditions.add("sensor_drift")  # subcooling falls alone: the liquid-line sensor, most likely
+        elif (
+            liquid_short
+            and not blocked
+            and not self.state.verdicts["leak"].raised
+            and lost - 2.0 * sigma >= 2.0 * LEAK_MIN_PCT
+            and self._lone_indicator(z)
+        ):
+            conditions.add("sensor_drift")
         if self._departs("cond_approach_k", z, FOULING_APPROACH_K) and zv("discharge_pressure_mpag") >= 0.0:
             conditions.add("condenser_fouling")
         iced = self._departs("evap_gap_k", z, ICING_GAP_K) and zv("superheat_k") < 2.0 and zv("air_dt_k") <= 0.0
@@ -286,17 +306,32 @@ class CircuitDetector:
             conditions.add("sensor_drift")
         leak_like = math.isfinite(share_now) and self.state.cusum.value > 0.5 * CUSUM_H
         controlled = control_change(ctx).holds
-        if not conditions and not leak_like and not controlled and self._novel(z):
+        judged = not leak_like and not controlled and self._in_learned_weather
+        if not conditions and judged and self._novel(z):
             conditions.add("other_fault")
         return conditions
 
     def _corroborated(self, z: dict[str, float]) -> bool:
-        """Subcooling alone also falls when the liquid-line sensor drifts warm. Where subcooling is the charge
-        indicator, the condenser must agree: the liquid it no longer holds frees condensing area, so the
-        condensing approach falls (or, later, the starving evaporator's superheat climbs)."""
-        if self.model.prior.indicator != "subcooling_k" or "cond_approach_k" not in z:
+        """One liquid-side value alone is not enough: each can move for another reason.
+
+        * Subcooling as the indicator (no receiver): it also falls when the liquid-line sensor drifts warm. The
+          condenser must agree: the liquid it no longer holds frees condensing area, so the approach falls.
+        * Receiver level as the indicator: head-pressure control in cold weather holds liquid back in the
+          condenser, and level sensors drift. Subcooling must fall with it (the liquid seal thins); flooding
+          raises subcooling instead.
+        Late in a leak the starving evaporator's superheat climbs, which corroborates either."""
+        if z.get("superheat_k", 0.0) >= CORROBORATION_Z:
             return True
-        return z["cond_approach_k"] <= -CORROBORATION_Z or z.get("superheat_k", 0.0) >= CORROBORATION_Z
+        if self.model.prior.indicator == "subcooling_k":
+            return "cond_approach_k" not in z or z["cond_approach_k"] <= -CORROBORATION_Z
+        return "subcooling_k" not in z or z["subcooling_k"] <= -CORROBORATION_Z
+
+    def _lone_indicator(self, z: dict[str, float]) -> bool:
+        """The charge indicator moved and nothing else did: its own sensor, most likely (a liquid-line
+        thermometer reading warm, a level sensor drifting). Subcooling rising while the level falls is not
+        this: that is liquid held back in the condenser by head-pressure control."""
+        others = ("cond_approach_k",) if self.model.prior.indicator == "subcooling_k" else ("subcooling_k",)
+        return all(abs(z.get(key, 0.0)) < 1.0 for key in others)
 
     def _departs(self, key: str, z: dict[str, float], at_least: float, both: bool = False) -> bool:
         """Whether the smoothed departure of ``key`` is both significant (``Z_FAULT``) and large in its own
@@ -310,13 +345,19 @@ class CircuitDetector:
             return abs(z[key]) >= Z_FAULT and abs(size) >= at_least
         return z[key] >= Z_FAULT and size >= at_least
 
+    def _within_learned_weather(self, ambient: float) -> bool:
+        """Whether the hour's ambient lies near the range the baseline was learned in. Outside it, "unlike
+        anything seen while healthy" is true of the season, not of the unit; the named rules still run."""
+        low, high = self.model.baseline.x_low[0], self.model.baseline.x_high[0]
+        return not math.isfinite(ambient) or low - WEATHER_MARGIN_K <= ambient <= high + WEATHER_MARGIN_K
+
     def _novel(self, z: dict[str, float]) -> bool:
         novelty = self.model.novelty
         if novelty is None:
             return False
         vector = np.array([z.get(k, math.nan) for k in novelty.keys])
-        if not np.isfinite(vector).all():
-            return False
+        if not np.isfinite(vector).all() or np.abs(vector).max() < Z_FAULT:
+            return False  # an unusual mix of small departures is not yet a fault worth a visit
         return novelty.distance2(vector) > novelty.threshold
 
     def _event(
@@ -355,13 +396,16 @@ class CircuitDetector:
         return "; ".join(parts)
 
     def leak_rate_pct_per_day(self) -> float | None:
-        """Slope of the charge estimate over the last week (% of the charge per day)."""
+        """Slope of the charge estimate since it left zero (at most the last week), % of the charge per day.
+        The flat hours before the leak began would halve the slope if they were included."""
         points = self.state.recent_loss
-        if len(points) < 24:
+        departed = next((i + 1 for i in range(len(points) - 1, -1, -1) if points[i][1] <= 0.5), 0)
+        recent = points[departed:] if len(points) - departed >= 6 else points[-6:]
+        if len(recent) < 6:
             return None
-        hours = np.array([p[0] for p in points]) / 86400.0
-        lost = np.array([p[1] for p in points])
-        return float(np.polyfit(hours - hours[0], lost, 1)[0])
+        days = np.array([p[0] for p in recent]) / 86400.0
+        lost = np.array([p[1] for p in recent])
+        return float(np.polyfit(days - days[0], lost, 1)[0])
 
 
 CLEAR_TEXT = "72 hours in a row"

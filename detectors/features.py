@@ -21,7 +21,7 @@ from fluorowatch.domain.saturation import saturation_table
 BUCKET_S = 3600.0
 MIN_SAMPLES = 1
 
-# values judged against the baseline; the leak direction of each is in detectors/signature.py
+# values judged against the baseline (their leak directions: detectors/checklist.py and detectors/engine.py)
 OPERATING_VALUES = (
     "suction_pressure_mpag",
     "discharge_pressure_mpag",
@@ -43,7 +43,7 @@ OPERATING_VALUES = (
     "tc_check_k",  # controller's Tc minus Tc read from Pd
 )
 # shares and counts over the hour rather than stable-run medians
-RATES = ("sight_glass_bubbles", "purge_count", "duty")
+RATES = ("sight_glass_bubbles", "purge_count", "duty", "defrost_share")
 CONTEXT = ("ambient_temp_c", "cabinet_setpoint_c")
 
 
@@ -86,6 +86,8 @@ def hourly_values(frame: Frame, ts_s: FloatArray, refrigerant: str) -> HourlyVal
     values["purge_count"] = _bucket_sum_per_hour(columns["purge_count"], index, len(hours), interval)
     running = np.where(np.isnan(columns["compressor_on"]), np.nan, derived.running.astype(np.float64))
     values["duty"] = _bucket_mean(running, np.ones(n, dtype=np.bool_), index, len(hours))
+    defrost = np.where(np.isnan(columns["defrost_on"]), 0.0, (columns["defrost_on"] > 0.5).astype(np.float64))
+    values["defrost_share"] = _bucket_mean(defrost, np.ones(n, dtype=np.bool_), index, len(hours))
     for key in CONTEXT:
         values[key] = _bucket_mean(columns[key], np.ones(n, dtype=np.bool_), index, len(hours))
     samples = np.bincount(index, minlength=len(hours)).astype(np.int64)
@@ -114,7 +116,7 @@ def _columns(frame: Frame, d: Derived, n: int, refrigerant: str) -> dict[str, Fl
         te_check_k=get("evap_sat_temp_c") - table.dew_temperature_c(get("suction_pressure_mpag")),
         tc_check_k=get("cond_sat_temp_c") - table.bubble_temperature_c(get("discharge_pressure_mpag")),
     )
-    for key in (*OPERATING_VALUES, *RATES, *CONTEXT, "compressor_on"):
+    for key in (*OPERATING_VALUES, *RATES, *CONTEXT, "compressor_on", "defrost_on"):
         columns.setdefault(key, np.full(n, np.nan))
     return columns
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2  # type: ignore[import-untyped]
+from scipy.stats import chi2
 from sklearn.covariance import MinCovDet
+from threadpoolctl import threadpool_limits
 
 from detectors.baseline import Baseline, fit_baseline
 from detectors.charge import InventoryPrior, buffer_lost, prior_for
@@ -27,14 +28,14 @@ from fluorowatch.domain.equipment import EquipmentKind
 FORMAT = 1
 NOVELTY_P = 1e-5
 SMOOTHED_SIGMA_FLOOR = 0.35
-# values the novelty model watches: the physical state, not the raw sensors it is computed from
+# values the novelty model watches: the physical state, not the raw sensors it is computed from. Motor current
+# is left out: on inverter units it follows the load, which the baseline's weather and clock cannot fully explain.
 NOVELTY_VALUES = (
     "subcooling_k",
     "superheat_k",
     "evap_gap_k",
     "cond_approach_k",
     "discharge_temp_c",
-    "compressor_current_a",
     "air_dt_k",
     "water_dt_k",
     "receiver_level_pct",
@@ -149,10 +150,16 @@ def _novelty(smoothed: Mapping[str, FloatArray], sigma: Mapping[str, float]) -> 
     z = z[np.isfinite(z).all(axis=1)]
     if len(z) < 10 * len(keys):
         return None
-    mcd = MinCovDet(random_state=0).fit(z)
-    in_sample = mcd.mahalanobis(z)
+    with threadpool_limits(1):
+        mcd = MinCovDet(random_state=0).fit(z)
+    # Weeks of hourly values hold few independent samples: shrink the robust covariance halfway to its diagonal
+    # so that a correlation seen by chance in the learning window does not make every later hour "novel".
+    covariance = 0.5 * mcd.covariance_ + 0.5 * np.diag(np.diag(mcd.covariance_))
+    inverse = np.linalg.inv(covariance)
+    d = z - mcd.location_
+    in_sample = np.einsum("ij,jk,ik->i", d, inverse, d)
     threshold = max(float(chi2.ppf(1 - NOVELTY_P, len(keys))), 4.0 * float(np.quantile(in_sample, 0.995)))
-    precision = tuple(tuple(float(v) for v in row) for row in mcd.precision_)
+    precision = tuple(tuple(float(v) for v in row) for row in inverse)
     return Novelty(keys, tuple(float(v) for v in mcd.location_), precision, threshold)
 
 

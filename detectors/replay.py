@@ -60,8 +60,8 @@ class ReplayResult:
 
 def load_equipment(path: Path) -> EquipmentSpec:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a BOM (Windows editors) is not content
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReplayError(f"{path}: cannot read the equipment JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ReplayError(f"{path}: expected a JSON object")
@@ -130,10 +130,12 @@ def parse_timestamp(text: str, where: str) -> float:
 
 def load_readings(path: Path) -> Readings:
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # Excel's "CSV UTF-8" starts with a BOM
             rows = list(csv.reader(handle))
     except OSError as exc:
         raise ReplayError(f"{path}: cannot read: {exc}") from exc
+    except UnicodeDecodeError as exc:  # e.g. Shift_JIS from a Japanese spreadsheet
+        raise ReplayError(f"{path}: not UTF-8 text ({exc}); save it as UTF-8") from exc
     if not rows:
         raise ReplayError(f"{path}: empty file; expected a header starting with ts")
     header = [cell.strip() for cell in rows[0]]
@@ -190,7 +192,9 @@ def replay(spec: EquipmentSpec, readings: Readings, baseline_until_s: float) -> 
     """Learn from the readings before ``baseline_until_s`` and detect on all of them, hour by hour."""
     _check_usable(spec, readings)
     frame = dict(readings.frame)
-    if "cabinet_setpoint_c" not in frame and spec.cabinet_setpoint_c is not None:
+    reported = frame.get("cabinet_setpoint_c")
+    if spec.cabinet_setpoint_c is not None and (reported is None or not np.isfinite(reported).any()):
+        # the equipment's setpoint stands in for a setpoint column that is absent or empty throughout
         frame["cabinet_setpoint_c"] = np.full(len(readings.ts_s), spec.cabinet_setpoint_c)
     hourly = hourly_values(frame, readings.ts_s, spec.refrigerant)
     try:

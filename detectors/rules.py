@@ -11,11 +11,13 @@ cause the checklist says to rule out is examined, and so is defrost (masked from
   sits below its usual temperature. REGULATION.md (c) notes a second version of the seed reading "large";
   the small-load reading is the one that lowers a temperature difference, so it is the one applied;
 * extremely large heat load (熱負荷が極端に大きい, row i): the cabinet well above usual with plenty of liquid
-  (subcooling not low), or the pull-down after a defrost.
+  (subcooling not low). The pull-down after a defrost is not examined yet: ``HourContext.defrost_share`` is the
+  share of the hour outside stable running (stops and start-ups included), not of defrost alone.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -82,7 +84,10 @@ class Finding:
 
 
 def judge(item: ChecklistItem, observed: float, expected: float, z: float, ctx: HourContext) -> Finding | None:
-    """A finding for ``item`` when its smoothed departure ``z`` is in the leak direction, else None."""
+    """A finding for ``item`` when its smoothed departure ``z`` is in the leak direction, else None (also for an
+    unknown departure: NaN compares false either way, so it must not fall through to a finding)."""
+    if math.isnan(z):
+        return None
     if item.direction is Direction.LOW and z > -Z_FINDING:
         return None
     if item.direction in (Direction.HIGH, Direction.PRESENCE) and z < Z_FINDING:

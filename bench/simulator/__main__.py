@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.units import UNITS
 from edge_agent.simulator import (
     SimulatedUnit,
     saturation_table,
@@ -28,16 +29,6 @@ STEPS = 90 * 1440
 INTERVAL_S = 60.0
 REPEATS = 3
 START = datetime(2026, 1, 1, tzinfo=UTC)
-UNITS = {
-    EquipmentKind.SHOWCASE_REMOTE: ("R404A", 12.0),
-    EquipmentKind.SHOWCASE_BUILTIN: ("R404A", 0.8),
-    EquipmentKind.REFRIGERATOR: ("R134a", 0.3),
-    EquipmentKind.COLD_ROOM: ("R448A", 8.0),
-    EquipmentKind.CONDENSING_UNIT: ("R410A", 15.0),
-    EquipmentKind.PACKAGE_AC: ("R32", 4.0),
-    EquipmentKind.CHILLER: ("R410A", 25.0),
-    EquipmentKind.TURBO_CHILLER: ("R123", 400.0),
-}
 
 
 def _unit(kind: EquipmentKind) -> SimulatedUnit:

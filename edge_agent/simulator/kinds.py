@@ -14,7 +14,7 @@ from typing import Literal
 
 from fluorowatch.domain.channels import channels
 from fluorowatch.domain.equipment import EquipmentKind
-from fluorowatch.domain.saturation import saturation_table
+from fluorowatch.domain.saturation import is_low_pressure
 
 __all__ = ["PROFILES", "KindProfile", "channels_for", "uses_purge_unit"]
 
@@ -225,9 +225,7 @@ _COMMON = frozenset(
 def uses_purge_unit(kind: EquipmentKind, refrigerant: str) -> bool:
     """A turbo chiller on a low-pressure refrigerant (R123, R1233zd(E), ...) whose evaporator runs below
     atmospheric pressure, so air leaks in and is purged (REGULATION.md (c) row j)."""
-    if kind is not EquipmentKind.TURBO_CHILLER:
-        return False
-    return float(saturation_table(refrigerant).dew_pressure_mpag(5.0)) < 0.0
+    return kind is EquipmentKind.TURBO_CHILLER and is_low_pressure(refrigerant)
 
 
 @cache

@@ -192,3 +192,9 @@ def _isentropic_exponent(
     except ValueError:
         return _DEFAULT_EXPONENT
     return 1.0 / (1.0 - exponent)
+
+
+def is_low_pressure(refrigerant: str) -> bool:
+    """A refrigerant whose evaporator runs below atmospheric pressure at chilled-water duty (R123, R1233zd(E),
+    R1234ze(Z), ...): air leaks in and a purge unit removes it (REGULATION.md (c) row j)."""
+    return float(saturation_table(refrigerant).dew_pressure_mpag(5.0)) < 0.0

@@ -70,3 +70,11 @@ def test_only_the_rows_a_unit_can_measure_apply() -> None:
     assert keys == {"suction_pressure", "discharge_pressure", "superheat", "subcooling", "air_temperature_difference",
                     "compressor_motor_current"}  # fmt: skip
     assert "sight_glass_bubbles" not in keys  # no sight glass, no row i
+
+
+def test_liquid_level_and_purge_rows_apply_to_low_pressure_turbo_chillers_only() -> None:
+    """Row j (冷媒液面) and the purge count: turbo chillers using low-pressure refrigerant (REGULATION.md (c))."""
+    with_level = {"receiver_level_pct", "purge_count", "liquid_temp_c", "discharge_pressure_mpag"}
+    assert "refrigerant_liquid_level" not in {i.key for i in applicable(with_level)}
+    turbo = {i.key for i in applicable(with_level, low_pressure_turbo=True)}
+    assert {"refrigerant_liquid_level", "purge_count"} <= turbo

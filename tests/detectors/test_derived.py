@@ -45,7 +45,7 @@ def test_temperature_differences_are_inlet_minus_outlet() -> None:
     assert (derived.air_dt_k[0], derived.water_dt_k[0]) == (6.0, 5.0)
 
 
-def test_defrost_and_stops_are_masked_and_steady_needs_ten_minutes_of_running() -> None:
+def test_defrost_and_stops_are_masked_and_steady_needs_five_minutes_of_running() -> None:
     minutes = np.arange(40, dtype=np.float64) * 60.0
     on = np.ones(40)
     on[15:18] = 0  # compressor off for 3 minutes
@@ -53,7 +53,7 @@ def test_defrost_and_stops_are_masked_and_steady_needs_ten_minutes_of_running() 
     defrost[30:33] = 1
     derived = derive({"compressor_on": on, "defrost_on": defrost}, minutes, "R404A")
     assert not derived.running[15:18].any() and not derived.running[30:33].any()
-    assert derived.steady.tolist() == [10 <= i < 15 or 28 <= i < 30 or i >= 43 for i in range(40)]
+    assert derived.steady.tolist() == [5 <= i < 15 or 23 <= i < 30 or i >= 38 for i in range(40)]
 
 
 def test_as_charge_leaks_the_derived_subcooling_falls_and_superheat_rises_in_steady_running() -> None:
