@@ -154,7 +154,8 @@ def _novelty(smoothed: Mapping[str, FloatArray], sigma: Mapping[str, float]) -> 
         mcd = MinCovDet(random_state=0).fit(z)
     # Weeks of hourly values hold few independent samples: shrink the robust covariance halfway to its diagonal
     # so that a correlation seen by chance in the learning window does not make every later hour "novel".
-    covariance = 0.5 * mcd.covariance_ + 0.5 * np.diag(np.diag(mcd.covariance_))
+    # (the small ridge keeps a value that never moved in the window from making it singular)
+    covariance = 0.5 * mcd.covariance_ + 0.5 * np.diag(np.diag(mcd.covariance_)) + 1e-3 * np.eye(len(keys))
     inverse = np.linalg.inv(covariance)
     d = z - mcd.location_
     in_sample = np.einsum("ij,jk,ik->i", d, inverse, d)
