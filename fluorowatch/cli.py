@@ -8,9 +8,11 @@ import logging
 import socket
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import psycopg
 
 from edge_agent.errors import ConfigError
 from fluorowatch import __version__
@@ -19,7 +21,7 @@ from fluorowatch.demo_fleet import sample_retailer
 from fluorowatch.runtime import LOCAL_DATABASE_URL, LOCAL_MQTT_URL, free_port, resolve_services
 from fluorowatch.services import port_is_free, prepare_database, serve_http
 from fluorowatch.settings import Settings, SettingsError, load_settings
-from storage.db import DatabaseUnavailable, ensure_database, redact
+from storage.db import DatabaseUnavailable, ensure_database, redact, wait_for_database
 from storage.migrate import MigrationError
 
 if TYPE_CHECKING:  # the simulator is imported only where it runs
@@ -85,12 +87,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--out", type=Path, required=True, metavar="ALERTS.csv")
     replay.set_defaults(handler=run_detect_replay)
+    _add_detect_learn(detect_commands)
+    diagnose = detect_commands.add_parser(
+        "diagnose", help="judge a day's remaining hours and write the daily diagnosis of every circuit in service"
+    )
+    diagnose.add_argument("--day", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                          help="local day in the display time zone (default: yesterday)")  # fmt: skip
+    diagnose.set_defaults(handler=run_detect_diagnose)
 
     ingest = commands.add_parser("ingest", help="store the agents' readings from the broker in the database")
     ingest.add_argument("--client-id", default=f"fw-ingest-{socket.gethostname()}",
                         help="MQTT client id; the broker keeps this ingest's session under it")  # fmt: skip
     ingest.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
     ingest.set_defaults(handler=run_ingest_service)
+
+    worker = commands.add_parser("worker", help="run the scheduled jobs: hourly verdicts, daily diagnosis")
+    worker.add_argument("--daily-at", type=time.fromisoformat, default=time(0, 30), metavar="HH:MM",
+                        help="local time of the daily diagnosis of the previous day (default 00:30)")  # fmt: skip
+    worker.add_argument("--stream-every", type=float, default=10.0, metavar="MINUTES",
+                        help="how often the streaming pass runs (default 10)")  # fmt: skip
+    worker.add_argument("--exit-after", type=float, metavar="SECONDS", help="stop after this many seconds")
+    worker.set_defaults(handler=run_worker_service)
 
     for name, help_text, handler in (
         ("demo", "seed a sample retailer and run fluorowatch on it until Ctrl-C", run_demo),
@@ -136,6 +153,67 @@ def run_detect_replay(settings: Settings, args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     print(f"{written} alert(s) written to {args.out}")
     return 0
+
+
+def _add_detect_learn(detect_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    learn = detect_commands.add_parser(
+        "learn", help="learn a unit's baseline from its stored readings; the new model version becomes active"
+    )
+    learn.add_argument("--equipment", required=True, metavar="MGMT_NO", help="the unit's management number")
+    learn.add_argument("--site", metavar="SITE_CODE", help="the unit's site, when the number is used at several")
+    learn.add_argument("--circuit", type=int, metavar="N", help="one circuit (default: every circuit of the unit)")
+    learn.add_argument("--since", type=_aware_timestamp, required=True, metavar="TS", help="ISO 8601 with offset")
+    learn.add_argument("--until", type=_aware_timestamp, required=True, metavar="TS", help="ISO 8601 with offset")
+    learn.add_argument("--reason", default="manual", choices=("commissioning", "after verified repair", "manual"))
+    learn.set_defaults(handler=run_detect_learn)
+
+
+def _aware_timestamp(text: str) -> datetime:
+    stamp = datetime.fromisoformat(text)
+    if stamp.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. 2026-01-01T00:00:00+09:00")
+    return stamp
+
+
+def run_detect_learn(settings: Settings, args: argparse.Namespace) -> int:
+    from detectors.service import learn_circuit
+    from storage.detector_queries import find_circuits
+
+    with psycopg.connect(_database_url(settings)) as conn:
+        circuits = find_circuits(conn, args.equipment, args.site, args.circuit)
+        units = {equipment_id for equipment_id, _ in circuits}
+        if len(units) != 1:
+            found = "no such unit or circuit" if not units else f"{len(units)} units have it; give --site"
+            raise ValueError(f"--equipment {args.equipment}: {found}")
+        for equipment_id, circuit_no in circuits:
+            version = learn_circuit(conn, equipment_id, circuit_no, args.since, args.until, args.reason)
+            conn.commit()
+            print(f"{args.equipment} circuit {circuit_no}: model version {version} learned ({args.reason})")
+    return 0
+
+
+def run_detect_diagnose(settings: Settings, args: argparse.Namespace) -> int:
+    from fluorowatch.worker import DetectorJobs
+
+    result = DetectorJobs(_database_url(settings), settings.timezone).daily(args.day)
+    counts = ", ".join(f"{status} {n}" for status, n in result.by_status.items() if n) or "no circuits in service"
+    print(f"{result.day}: {result.detection.hours} hours judged; diagnosis of {result.circuits} circuits: {counts}")
+    return 0
+
+
+def run_worker_service(settings: Settings, args: argparse.Namespace) -> int:
+    from fluorowatch.worker import run_worker
+
+    url = settings.database_url or LOCAL_DATABASE_URL
+    prepare_database(url, settings.telemetry_retention_days, settings.database_wait_seconds)
+    return run_worker(url, settings.timezone, daily_at=args.daily_at,
+                      stream_every=timedelta(minutes=args.stream_every), exit_after_s=args.exit_after)  # fmt: skip
+
+
+def _database_url(settings: Settings) -> str:
+    url = settings.database_url or LOCAL_DATABASE_URL
+    wait_for_database(url, settings.database_wait_seconds)
+    return url
 
 
 def run_ingest_service(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from prometheus_client import Counter, Gauge, Histogram
 
+from detectors.daily import last_complete_hour
 from edge_agent.backoff import Backoff
 from ingest.consumer import Consumer
 from ingest.pipeline import Inbound, Pipeline
+from storage.detector_queries import any_model
 from storage.gap_queries import refresh_data_gaps
 from storage.rollups import refresh_rollups
 from storage.telemetry import Row
@@ -37,12 +39,14 @@ OPEN_GAPS = Gauge("fw_data_gaps_open", "Circuits silent or agents offline longer
 
 class Housekeeping:
     """Every `every_s`: open and close data-gap signals (silent circuits, agents offline) and bring the hourly
-    and daily rollups up to date (a no-op under TimescaleDB, whose continuous aggregates refresh themselves)."""
+    and daily rollups up to date (a no-op under TimescaleDB, whose continuous aggregates refresh themselves).
+    Once each hour, after the hour has ended: the detectors' streaming pass (detectors/service.py)."""
 
     def __init__(self, silent_after: timedelta, every_s: float = 60.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
         self.silent_after, self.every_s, self._clock = silent_after, every_s, clock
         self._next = 0.0
+        self.detected_until: datetime | None = None
 
     def due(self) -> bool:
         return time.monotonic() >= self._next
@@ -56,6 +60,23 @@ class Housekeeping:
             log.info("data gaps: %d opened, %d closed", opened, closed)
         row = conn.execute("SELECT count(*) FROM data_gap WHERE closed_at IS NULL").fetchone()
         OPEN_GAPS.set(row[0] if row else 0)
+        self.detect(conn, now)
+
+    def detect(self, conn: psycopg.Connection, now: datetime) -> None:
+        """Judge the hours that ended since the last pass, at most once per hour, under a savepoint: a failure
+        is logged and waits for the next hour, and never undoes the gaps and rollups (the worker also runs it)."""
+        hour = last_complete_hour(now)
+        if self.detected_until is not None and hour <= self.detected_until:
+            return
+        self.detected_until = hour
+        try:
+            with conn.transaction():
+                if any_model(conn):  # else nothing is learned yet, and scikit-learn need not even load
+                    from detectors.service import detect_new_hours
+
+                    detect_new_hours(conn, now)
+        except Exception:
+            log.exception("detectors' streaming pass failed; next attempt after the next hour")
 
 
 class IngestService:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
 from detectors.baseline import MIN_HOURS, Baseline, InsufficientBaseline, explanatory, fit_baseline
 from detectors.charge import PRIORS

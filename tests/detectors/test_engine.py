@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
 from detectors.engine import CATEGORIES, DETECTOR_NAMES, CircuitDetector, CircuitState, EquipmentSpec, Event, Outcome
 from detectors.features import HourlyValues, hourly_values

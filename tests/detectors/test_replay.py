@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
 import detectors.replay as replay_module
 from detectors.engine import CATEGORIES, DETECTOR_NAMES, Event

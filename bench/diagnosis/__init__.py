@@ -1,0 +1,1 @@
+"""Daily-diagnosis benchmark: `python -m bench.diagnosis [--circuits N]` (REGULATION.md (p) ロ at fleet scale)."""
