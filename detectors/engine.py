@@ -48,6 +48,7 @@ DETECTOR_NAMES = {
     "sensor_drift": "rules:sensor-consistency",
     "other_fault": "novelty:mcd",
 }
+INDICATOR_NAMES = {"receiver_level_pct": "the receiver level", "subcooling_k": "subcooling"}
 Expected = dict[str, tuple[FloatArray, FloatArray]]  # value -> (expected, spread) per hour
 SEVERITY = {"condenser_fouling": "medium", "evaporator_icing": "medium", "overcharge": "medium",
             "sensor_drift": "low", "other_fault": "low"}  # fmt: skip
@@ -205,7 +206,20 @@ class CircuitDetector:
             change = verdict.update(hour_s, category in (holding if verdict.raised else conditions))
             if change is not None:
                 events.append(self._event(category, change, hour_s, lost, sigma, z, findings))
+        events.extend(self._supersede_unexplained(hour_s))
         return HourVerdict(hour_s, True, lost, sigma, tuple(sorted(conditions)), tuple(findings))
+
+    def _supersede_unexplained(self, hour_s: float) -> list[Event]:
+        """An `other_fault` raised while a named fault was building is explained once that fault is raised:
+        one fault, one open alert."""
+        verdicts = self.state.verdicts
+        named = [c for c in CATEGORIES if c != "other_fault" and verdicts[c].raised]
+        if not named or not verdicts["other_fault"].raised:
+            return []
+        verdicts["other_fault"] = _hysteresis("other_fault")
+        message = f"other fault explained by {named[0].replace('_', ' ')}"
+        return [Event(hour_s + 3600.0, self.spec.equipment_id, self.circuit, "other_fault", "cleared", "info", None,
+                      DETECTOR_NAMES["other_fault"], message, None)]  # fmt: skip
 
     def _track_setpoint(self, hour_s: float, setpoint: float) -> None:
         if not math.isfinite(setpoint):
@@ -306,7 +320,8 @@ class CircuitDetector:
             conditions.add("sensor_drift")
         leak_like = math.isfinite(share_now) and self.state.cusum.value > 0.5 * CUSUM_H
         controlled = control_change(ctx).holds
-        judged = not leak_like and not controlled and self._in_learned_weather
+        named = any(v.raised for c, v in self.state.verdicts.items() if c != "other_fault")
+        judged = not leak_like and not controlled and not named and self._in_learned_weather
         if not conditions and judged and self._novel(z):
             conditions.add("other_fault")
         return conditions
@@ -392,7 +407,7 @@ class CircuitDetector:
         if rate is not None:
             yearly = leak_rate(rate, self.spec.charge_kg, self.spec.refrigerant, self.registry)
             parts.append(f"losing {rate:.2f}%/day = {yearly.kg_per_year} kg/yr = {yearly.t_co2_per_year} t-CO2/yr")
-        parts.append(f"read from {self.model.prior.indicator.replace('_', ' ')} against the learned baseline")
+        parts.append(f"read from {INDICATOR_NAMES[self.model.prior.indicator]} against the learned baseline")
         return "; ".join(parts)
 
     def leak_rate_pct_per_day(self) -> float | None:

@@ -272,6 +272,10 @@ def _seed_demo(database_url: str) -> list[DemoUnit]:
     rows = backfill(database_url, units, now, days=BACKFILL_DAYS, interval_s=BACKFILL_INTERVAL_S)
     print(f"history: {rows} simulated readings over the last {BACKFILL_DAYS} days"
           f" (leaks developing on {SLOW_LEAK} and {FAST_LEAK}; a fouling condenser on one showcase)")  # fmt: skip
+    from fluorowatch.demo_detection import learn_and_detect  # scikit-learn loads only here
+
+    for line in learn_and_detect(database_url, now - timedelta(days=BACKFILL_DAYS), now):
+        print(line)
     print(f"live: {len(units)} simulated units publish every 60 s through per-site edge agents")
     return units
 

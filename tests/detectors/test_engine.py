@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -163,6 +163,29 @@ def test_a_fouled_condenser_is_called_fouling_not_a_leak(fouling: Run) -> None:
     assert event.detector == DETECTOR_NAMES["condenser_fouling"] and event.severity == "medium"
     assert event.estimated_charge_loss_pct is None  # not a statement about the charge
     assert "condenser fouling suspected" in event.message
+
+
+def test_no_unexplained_fault_is_raised_while_a_named_one_explains_the_unit(fouling: Run) -> None:
+    """One fault, one alert: with condenser fouling raised, even a novelty model that finds every hour novel
+    raises no `other_fault`."""
+    assert fouling.model.novelty is not None
+    touchy = replace(fouling.model, novelty=replace(fouling.model.novelty, threshold=0.0))
+    detector = CircuitDetector(SPEC, touchy, state=_fresh_state())
+    fouled_at = fouling.raised("condenser_fouling")[0].ts
+    cut = int(np.searchsorted(fouling.hourly.hour_s, fouled_at))
+    detector.process(fouling.hourly.slice(0, cut))
+    assert detector.state.verdicts["condenser_fouling"].raised
+    later = detector.process(fouling.hourly.slice(0, len(fouling.hourly))).events
+    assert [e for e in later if e.category == "other_fault" and e.status == "raised"] == []
+
+
+def test_an_unexplained_fault_raised_first_is_cleared_as_explained_by_the_named_one(fouling: Run) -> None:
+    raised = fouling.raised("condenser_fouling")[0]
+    unexplained = [e for e in fouling.outcome.events if e.category == "other_fault"]
+    assert all(e.ts <= raised.ts for e in unexplained if e.status == "raised")
+    assert unexplained, "this run's novelty model sees the fouling building before the named rule confirms it"
+    assert unexplained[-1].status == "cleared" and unexplained[-1].ts == raised.ts
+    assert "explained by condenser fouling" in unexplained[-1].message
 
 
 def test_every_event_is_of_a_known_category_and_status(leak: Run, healthy: Run, fouling: Run) -> None:
