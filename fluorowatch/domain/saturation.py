@@ -104,7 +104,7 @@ def _coolprop_state(name: str) -> tuple[str, CP.AbstractState]:
         except ValueError:
             continue
     raise UnsupportedRefrigerant(
-        f"refrigerant {name} is not supported by the simulator: CoolProp {CP.get_global_param_string('version')} "
+        f"refrigerant {name} is not supported: CoolProp {CP.get_global_param_string('version')} "
         f"has neither a fluid {name!r} nor a predefined mixture {name + '.mix'!r}"
     )
 
@@ -116,7 +116,7 @@ def _upper_temperature_c(name: str, fluid: str, state: CP.AbstractState) -> floa
     upper = min(T_MAX_C, critical_c - _CRITICAL_MARGIN_K)
     if upper < _MIN_UPPER_C:
         raise UnsupportedRefrigerant(
-            f"refrigerant {name} is not supported by the simulator: its critical temperature {critical_c:.1f} °C "
+            f"refrigerant {name} is not supported: its critical temperature {critical_c:.1f} °C "
             f"is below the condensing range (transcritical cycles are not modelled)"
         )
     return upper
@@ -135,7 +135,7 @@ def _saturation_curve(name: str, state: CP.AbstractState, t_c: FloatArray, quali
     curve = "dew" if quality == 1.0 else "bubble"
     if valid.mean() < _MIN_VALID_SHARE:
         raise UnsupportedRefrigerant(
-            f"refrigerant {name} is not supported by the simulator: CoolProp failed on "
+            f"refrigerant {name} is not supported: CoolProp failed on "
             f"{int((~valid).sum())} of {valid.size} {curve}-point calculations"
         )
     filled = _fill_clausius_clapeyron(t_c, pressure, valid)
