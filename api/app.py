@@ -1,24 +1,49 @@
-"""The HTTP application. Routers for the resources arrive with the API issue; health and metrics now."""
+"""The HTTP application: health and metrics for operations, and the API under /api/v1 (see api/routers)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import ConnectionPool
 
 import fluorowatch
+from api.errors import install_error_handlers
+from api.routers import api_router
+
+_TAGS = [
+    {"name": "alerts", "description": "Alerts the caller may see; acknowledging and resolving them, audited."},
+    {"name": "channels", "description": "Where notifications go; configured by administrators and managers."},
+    {"name": "operations", "description": "Liveness, readiness and metrics for the orchestrator."},
+]
 
 
-def create_app(pool: ConnectionPool) -> FastAPI:
-    """The application, given its database pool (the caller owns and closes it)."""
-    app = FastAPI(title="fluorowatch", version=fluorowatch.__version__, docs_url="/api/docs")
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
-    @app.get("/healthz", tags=["operations"])
+
+def create_app(pool: ConnectionPool, *, clock: Callable[[], datetime] = _utc_now) -> FastAPI:
+    """The application, given its database pool (the caller owns and closes it) and its clock."""
+    app = FastAPI(title="fluorowatch", version=fluorowatch.__version__, docs_url="/api/docs", openapi_tags=_TAGS)
+    app.state.pool = pool
+    app.state.clock = clock
+    install_error_handlers(app)
+    app.include_router(api_router())
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
     def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness",
+        responses={503: {"content": {"application/json": {"example": {"status": "unavailable",
+                                                                       "reason": "PoolTimeout"}}}}},
+    )  # fmt: skip
     def readyz(response: Response) -> dict[str, str]:
         """Readiness: the database answers."""
         try:

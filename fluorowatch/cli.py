@@ -21,6 +21,7 @@ from fluorowatch.demo_fleet import sample_retailer
 from fluorowatch.runtime import LOCAL_DATABASE_URL, LOCAL_MQTT_URL, free_port, resolve_services
 from fluorowatch.services import port_is_free, prepare_database, serve_http
 from fluorowatch.settings import Settings, SettingsError, load_settings
+from fluorowatch.users_command import add_users_parser
 from storage.db import DatabaseUnavailable, ensure_database, redact, wait_for_database
 from storage.migrate import MigrationError
 
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how often the streaming pass runs (default 10)")  # fmt: skip
     worker.add_argument("--exit-after", type=float, metavar="SECONDS", help="stop after this many seconds")
     worker.set_defaults(handler=run_worker_service)
+
+    add_users_parser(commands)
 
     for name, help_text, handler in (
         ("demo", "seed a sample retailer and run fluorowatch on it until Ctrl-C", run_demo),
@@ -207,7 +210,8 @@ def run_worker_service(settings: Settings, args: argparse.Namespace) -> int:
     url = settings.database_url or LOCAL_DATABASE_URL
     prepare_database(url, settings.telemetry_retention_days, settings.database_wait_seconds)
     return run_worker(url, settings.timezone, daily_at=args.daily_at,
-                      stream_every=timedelta(minutes=args.stream_every), exit_after_s=args.exit_after)  # fmt: skip
+                      stream_every=timedelta(minutes=args.stream_every), exit_after_s=args.exit_after,
+                      escalation_delay=settings.escalation_delay, public_url=settings.public_url)  # fmt: skip
 
 
 def _database_url(settings: Settings) -> str:

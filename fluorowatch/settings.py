@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -40,11 +41,18 @@ class Settings(BaseSettings):
     display_timezone: str = "Asia/Tokyo"
     data_dir: Path = Path(".fluorowatch")
     telemetry_retention_days: int = Field(default=3 * 365, ge=MIN_RETENTION_DAYS)
+    # Alerts, their audit and every notification attempt are kept at least a year (REGULATION.md (p) ニ); the
+    # tables refuse deletion, and a shorter configured retention is refused here, at start-up.
+    alert_retention_days: int = Field(default=3 * 365, ge=MIN_RETENTION_DAYS)
     topic_prefix: str = Field(default="fw", pattern=r"^[A-Za-z0-9._-]{1,64}$")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     data_gap_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     database_wait_seconds: float = Field(default=30.0, ge=0)
+    # An unacknowledged leak alert goes one organisation level up after this, and again after each further
+    # delay (alerts.lifecycle); the manager is notified at once in any case (REGULATION.md (p) ニ).
+    escalation_hours: float = Field(default=4.0, gt=0, le=7 * 24)
+    public_url: str = "http://127.0.0.1:8000"  # where people open fluorowatch: the links in notifications
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")
@@ -61,6 +69,12 @@ class Settings(BaseSettings):
             _require_url(value, ("mqtt", "mqtts"), "an MQTT URL like mqtt://user:pass@host:1883")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        _require_url(value, ("http", "https"), "an http(s) URL like https://fluorowatch.example.jp")
+        return value.rstrip("/")
+
     @field_validator("display_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -74,6 +88,10 @@ class Settings(BaseSettings):
     def timezone(self) -> ZoneInfo:
         """Display time zone only: everything is stored in UTC."""
         return ZoneInfo(self.display_timezone)
+
+    @property
+    def escalation_delay(self) -> timedelta:
+        return timedelta(hours=self.escalation_hours)
 
 
 def _require_url(value: str, schemes: tuple[str, ...], expected: str) -> None:

@@ -1,12 +1,19 @@
-"""`fluorowatch worker`: the detectors' scheduled jobs (APScheduler 3, in memory).
+"""`fluorowatch worker`: the detectors' and the alerts' scheduled jobs (APScheduler 3, in memory).
 
 * every ``stream_every`` (default 10 minutes): the streaming pass, which judges each circuit's hours that
   have ended (detectors.service.detect_new_hours);
 * daily at ``daily_at`` local time of the display time zone (default 00:30 Asia/Tokyo): the diagnosis of the
   previous local day for every circuit in service (REGULATION.md (p) ロ: at least once a day).
 
-Both jobs are idempotent: the streaming pass advances per-circuit watermarks under an advisory lock and keeps
-hours and events already stored; a day's diagnosis is an upsert. A run that is missed, repeated or doubled by
+and the alert jobs (alerts.jobs; REGULATION.md (p) ニ: the manager is notified at once):
+
+* every minute: new detector events become alerts, and unacknowledged leak alerts whose escalation delay
+  (``FLUOROWATCH_ESCALATION_HOURS``) has passed go one organisation level up;
+* continuously, in a thread of its own: the delivery loop, woken as soon as a job queued notifications;
+* daily at ``digest_at`` local time (default 08:00 Asia/Tokyo): one digest per site with open alerts.
+
+The detector jobs are idempotent: the streaming pass advances per-circuit watermarks under an advisory lock
+and keeps hours and events already stored; a day's diagnosis is an upsert. A run that is missed, repeated or doubled by
 ingest's housekeeping (which runs the streaming pass hourly) changes nothing. A persistent job store, and
 locking so that only one worker schedules, belong to a later issue; until then a day missed while the worker
 was down is diagnosed with ``fluorowatch detect diagnose --day``.
@@ -26,12 +33,17 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
+from alerts.jobs import AlertJobs, DeliveryLoop
+from alerts.render import make_renderer
 from detectors.service import DailyResult, PassResult, detect_new_hours, run_daily_diagnosis
 
 log = logging.getLogger(__name__)
 
 DAILY_AT = time(0, 30)
 STREAM_EVERY = timedelta(minutes=10)
+DIGEST_AT = time(8, 0)
+SYNC_EVERY = timedelta(minutes=1)
+STOP_DELIVERY_WITHIN_S = 60.0  # a send in progress finishes first (channels time out well within this)
 
 
 class DetectorJobs:
@@ -57,7 +69,11 @@ class DetectorJobs:
 
 
 def build_scheduler(
-    jobs: DetectorJobs, daily_at: time = DAILY_AT, stream_every: timedelta = STREAM_EVERY
+    jobs: DetectorJobs,
+    daily_at: time = DAILY_AT,
+    stream_every: timedelta = STREAM_EVERY,
+    alerts: AlertJobs | None = None,
+    digest_at: time = DIGEST_AT,
 ) -> BackgroundScheduler:
     # coalesce: after a pause, one catch-up run, not one per missed slot; max_instances 1: a slow pass is not
     # overtaken by the next one.
@@ -67,6 +83,12 @@ def build_scheduler(
                       id="detect-new-hours", name="streaming pass", next_run_time=datetime.now(jobs.tz))  # fmt: skip
     scheduler.add_job(jobs.daily, CronTrigger(hour=daily_at.hour, minute=daily_at.minute, timezone=jobs.tz),
                       id="daily-diagnosis", name="daily diagnosis")  # fmt: skip
+    if alerts is not None:
+        every_minute = IntervalTrigger(seconds=SYNC_EVERY.total_seconds(), timezone=jobs.tz)
+        scheduler.add_job(alerts.sync_and_escalate, every_minute, id="alerts-sync-escalate",
+                          name="alert sync and escalation", next_run_time=datetime.now(jobs.tz))  # fmt: skip
+        scheduler.add_job(alerts.digests, CronTrigger(hour=digest_at.hour, minute=digest_at.minute, timezone=jobs.tz),
+                          id="alerts-daily-digest", name="daily alert digest")  # fmt: skip
     return scheduler
 
 
@@ -77,15 +99,35 @@ def run_worker(
     daily_at: time = DAILY_AT,
     stream_every: timedelta = STREAM_EVERY,
     exit_after_s: float | None = None,
+    escalation_delay: timedelta | None = None,
+    public_url: str | None = None,
+    digest_at: time = DIGEST_AT,
 ) -> int:
-    """Run the jobs until SIGTERM or Ctrl-C (or ``exit_after_s``); a running job is finished first."""
-    scheduler = build_scheduler(DetectorJobs(database_url, tz), daily_at, stream_every)
+    """Run the jobs until SIGTERM or Ctrl-C (or ``exit_after_s``); a running job, and a message being sent,
+    are finished first. ``escalation_delay`` and ``public_url`` default to the process settings
+    (``FLUOROWATCH_ESCALATION_HOURS``, ``FLUOROWATCH_PUBLIC_URL``)."""
+    if escalation_delay is None or public_url is None:
+        from fluorowatch.settings import load_settings
+
+        settings = load_settings()
+        escalation_delay = escalation_delay or settings.escalation_delay
+        public_url = public_url or settings.public_url
+    delivery = DeliveryLoop(database_url, make_renderer(public_url))
+    alerts = AlertJobs(database_url, escalation_delay, delivery)
+    scheduler = build_scheduler(DetectorJobs(database_url, tz), daily_at, stream_every, alerts, digest_at)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    delivery_thread = delivery.start()
     scheduler.start()
     log.info("worker: streaming pass every %s, daily diagnosis at %s %s", stream_every, daily_at, tz.key)
+    log.info("worker: alerts synced every %s (leak alerts escalate after %s unacknowledged), delivered as they "
+             "come, daily digest at %s %s", SYNC_EVERY, escalation_delay, digest_at, tz.key)  # fmt: skip
     stop.wait(exit_after_s)
     scheduler.shutdown(wait=True)
+    delivery.stop()
+    delivery_thread.join(STOP_DELIVERY_WITHIN_S)
+    if delivery_thread.is_alive():  # its open transaction is rolled back: the message goes again, same key
+        log.warning("worker: a delivery still in progress after %.0f s is abandoned", STOP_DELIVERY_WITHIN_S)
     log.info("worker stopped")
     return 0

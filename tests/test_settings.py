@@ -62,6 +62,15 @@ def test_retention_shorter_than_one_year_is_refused(monkeypatch: pytest.MonkeyPa
     assert load_settings().telemetry_retention_days == MIN_RETENTION_DAYS
 
 
+def test_alert_history_kept_shorter_than_one_year_is_refused_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """REGULATION.md (p) ニ: the notification history is kept at least one year."""
+    monkeypatch.setenv("FLUOROWATCH_ALERT_RETENTION_DAYS", "100")
+    with pytest.raises(SettingsError, match=r"^FLUOROWATCH_ALERT_RETENTION_DAYS:"):
+        load_settings()
+    monkeypatch.setenv("FLUOROWATCH_ALERT_RETENTION_DAYS", "400")
+    assert load_settings().alert_retention_days == 400
+
+
 def test_a_secret_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("s3cr3t-from-file\n")

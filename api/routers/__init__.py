@@ -1,0 +1,16 @@
+"""The API's resources, one router each, mounted under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routers import alerts, channels
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(alerts.router)
+    router.include_router(channels.router)
+    return router
