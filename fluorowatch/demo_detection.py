@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from alerts.data_gaps import sync_data_gaps
+from alerts.service import sync_detector_events
 from detectors.baseline import InsufficientBaseline
 from detectors.service import detect_new_hours, learn_circuit
 from storage.detector_queries import model_versions
@@ -31,10 +33,15 @@ def learn_and_detect(database_url: str, history_start: datetime, now: datetime) 
         result = detect_new_hours(conn, now)
         conn.commit()
         raised = _raised(conn)
+        sync_detector_events(conn)
+        sync_data_gaps(conn, now)
+        conn.commit()
+        (open_alerts,) = conn.execute("SELECT count(*) FROM alert WHERE status <> 'resolved'").fetchone() or (0,)
     lines = [f"detectors: {learned} circuit baselines learned on days 1-{LEARN_DAYS}"
              + (f" ({skipped} without enough stable running)" if skipped else "")
              + f"; {result.hours} hours judged since"]  # fmt: skip
     lines += [f"  {category} on {management_no}: {message}" for management_no, category, message in raised]
+    lines.append(f"alerts: {open_alerts} open, queued for the managers' channels (docs/alerts.md)")
     return lines
 
 

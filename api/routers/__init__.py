@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routers import alerts, channels
+from api.routers import alerts, channels, delegates, routes
 
 API_PREFIX = "/api/v1"
 
@@ -13,4 +13,6 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(alerts.router)
     router.include_router(channels.router)
+    router.include_router(routes.router)
+    router.include_router(delegates.router)
     return router
