@@ -71,17 +71,27 @@ def route_outbox(conn: psycopg.Connection, now: datetime, limit: int = 500) -> i
 
 
 def _channels_for(conn: psycopg.Connection, row: dict[str, Any]) -> list[int]:
+    """Alerts: the site's routes, plus the routes of the organisation levels an escalation climbed. Digests: the
+    site's manager routes, and head-office routes anywhere above the site (their fleet summary)."""
     scope = scope_of_site(conn, row["site_id"])
-    organisations = list(scope.organisations[: row["escalation_level"]])
+    if row["kind"] == "digest":
+        organisations, site_audiences, org_audiences = list(scope.organisations), ["manager"], ["head_office"]
+    else:
+        organisations = list(scope.organisations[: row["escalation_level"]])
+        site_audiences = org_audiences = list(ALERT_AUDIENCES)
     category = row["payload"].get("category")
-    audiences = ["manager"] if row["kind"] == "digest" else list(ALERT_AUDIENCES)
     found = conn.execute(
         """SELECT DISTINCT channel_id FROM notification_route
-           WHERE (site_id = %(site)s OR organisation_id = ANY(%(organisations)s)) AND audience = ANY(%(audiences)s)
+           WHERE ((site_id = %(site)s AND audience = ANY(%(site_audiences)s))
+                  OR (organisation_id = ANY(%(organisations)s) AND audience = ANY(%(org_audiences)s)))
              AND (categories IS NULL OR %(category)s::text IS NULL OR %(category)s = ANY(categories))
            ORDER BY 1""",
-        {"site": row["site_id"], "organisations": organisations, "audiences": audiences, "category": category},
-    ).fetchall()
+        {"site": row["site_id"], "organisations": organisations, "site_audiences": site_audiences,
+         "org_audiences": org_audiences, "category": category},
+    ).fetchall()  # fmt: skip
+    if not found:
+        log.warning("outbox row %d (%s, site %d) has no channel to go to: add a route", row["id"], row["kind"],
+                    row["site_id"])  # fmt: skip
     return [int(r[0]) for r in found]
 
 

@@ -75,8 +75,7 @@ def name_delegate(body: DelegateCreate, conn: Connection, person: CurrentPerson,
     if any(d["delegate_user_id"] == delegate_id for d in _delegates_of(conn, person.user_id)):
         raise Conflict("that person is already your delegate")
     created = conn.execute(
-        "INSERT INTO alert_delegate (manager_user_id, delegate_user_id, created_at) VALUES (%s, %s, %s) "
-        "RETURNING id",
+        "INSERT INTO alert_delegate (manager_user_id, delegate_user_id, created_at) VALUES (%s, %s, %s) RETURNING id",
         (person.user_id, delegate_id, now),
     ).fetchone()
     assert created is not None

@@ -41,8 +41,8 @@ _PUBLIC_EXAMPLE: dict[str, Any] = {"id": 11, "channel_id": 5, "site_id": 3, "sit
 class RouteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_CREATE_EXAMPLE]})
 
-    site_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = (
-        Field(default=None, description="the site whose alerts the channel hears; or give organisation_id")
+    site_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+        default=None, description="the site whose alerts the channel hears; or give organisation_id"
     )
     organisation_id: int | None = Field(
         default=None, description="an organisation level (company, region, branch); or give site_code"

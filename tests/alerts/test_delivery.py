@@ -240,7 +240,7 @@ def test_an_escalated_alert_reaches_the_organisation_level_route_as_well(
     assert [r.document["alert"]["event"] for r in webhook.on("/branch")] == ["escalated", "escalated", "acknowledged"]
 
 
-def test_the_daily_digest_goes_to_the_site_manager_routes_only(
+def test_the_daily_digest_goes_to_the_site_manager_and_head_office_routes_only(
     conn: psycopg.Connection, world: World, channels: dict[str, int], webhook: WebhookReceiver, smtp: Mailbox
 ) -> None:
     _raise(conn, *world.units[:2])
@@ -251,7 +251,8 @@ def test_the_daily_digest_goes_to_the_site_manager_routes_only(
     deliver(conn, T0 + 23 * HOUR)
 
     assert len(smtp.envelopes) == mails + 1  # the manager's route
-    assert len(webhook.requests) == hooks  # the deputy's webhook and the organisation levels get no digest
+    # the company's head-office route gets it as its fleet summary; the deputy's and the branch's routes do not
+    assert [r.path for r in webhook.requests[hooks:]] == ["/company"]
     digest = smtp.messages[-1]
     assert digest["Subject"].startswith("[fluorowatch] 新宿店: 2 alerts")
     assert f"{PUBLIC_URL}/sites/{world.site_id}" in digest.get_content()
