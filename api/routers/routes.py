@@ -67,7 +67,8 @@ class RoutePublic(BaseModel):
     categories: list[str] | None
 
 
-_ERRORS: dict[int, str | tuple[str, str]] = {**AUTH_ERRORS, 403: _REFUSED, 404: _NO_CHANNEL}
+_BAD_ID = ("channel_id: Input should be a valid integer, unable to parse string as an integer", "channel_id")
+_ERRORS: dict[int, str | tuple[str, str]] = {**AUTH_ERRORS, 403: _REFUSED, 404: _NO_CHANNEL, 422: _BAD_ID}
 
 
 @router.post(
@@ -96,7 +97,7 @@ def create_route(channel_id: int, body: RouteCreate, conn: Connection, person: C
         raise Forbidden(_NOT_YOURS)
     if channel["organisation_id"] is not None and levels[-1] != channel["organisation_id"]:
         raise Forbidden("the channel belongs to another company than that site or organisation level")
-    categories = sorted(set(body.categories)) if body.categories is not None else None
+    categories: list[str] | None = sorted(set(body.categories)) if body.categories is not None else None
     row = _insert_route(conn, channel_id, site_id, body.organisation_id, body.audience, categories)
     conn.commit()
     return row
