@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -26,6 +27,7 @@ from alerts.delivery import ChannelFactory, Renderer, run_once
 from alerts.lifecycle import DEFAULT_ESCALATION_DELAY
 
 log = logging.getLogger(__name__)
+TOKYO = ZoneInfo("Asia/Tokyo")  # the deadline is a calendar date where the unit is
 
 SYNC_BATCH = 1000
 IDLE_S = 5.0
@@ -146,6 +148,17 @@ class AlertJobs:
     def sync_and_escalate(self) -> SyncResult:
         result = sync_and_escalate(self.database_url, self._clock(), self.escalation_delay)
         if result.worked and self.delivery is not None:
+            self.delivery.wake()
+        return result
+
+    def repair_deadlines(self) -> tuple[int, int]:
+        """Reminders before, and the overdue alert after, each unrepaired leak's 60-day deadline (today in Tokyo)."""
+        from compliance.deadline_jobs import remind_and_escalate
+
+        now = self._clock()
+        with _connect(self.database_url) as conn:
+            result = remind_and_escalate(conn, now.astimezone(TOKYO).date(), now)
+        if any(result) and self.delivery is not None:
             self.delivery.wake()
         return result
 

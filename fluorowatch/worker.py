@@ -89,6 +89,8 @@ def build_scheduler(
                           name="alert sync and escalation", next_run_time=datetime.now(jobs.tz))  # fmt: skip
         scheduler.add_job(alerts.digests, CronTrigger(hour=digest_at.hour, minute=digest_at.minute, timezone=jobs.tz),
                           id="alerts-daily-digest", name="daily alert digest")  # fmt: skip
+        scheduler.add_job(alerts.repair_deadlines, CronTrigger(hour=digest_at.hour, minute=5, timezone=jobs.tz),
+                          id="repair-deadlines", name="repair deadline reminders and overdue repairs")  # fmt: skip
     return scheduler
 
 
