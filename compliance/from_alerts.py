@@ -1,0 +1,65 @@
+"""A leak alert becomes a repair: the unit's manager confirms it (REGULATION.md (d1): once a leak is confirmed,
+the leak point must be found and repaired), which records the leak case — day 0 of the 60 days of (d2) case 2 —
+and opens a ticket for the site's contractor. A policy may confirm by itself when the estimated loss is large.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from alerts.lifecycle import LEAK, Decision, Person, may_close
+from alerts.service import AlertNotFound, delegators_of
+from compliance.ticket_service import confirm_leak, open_ticket
+from storage import alert_queries as q
+
+TOKYO = ZoneInfo("Asia/Tokyo")  # the confirmation date is the calendar date where the unit is
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    leak_case_id: int
+    ticket_id: int
+
+
+def confirm_leak_alert(
+    conn: psycopg.Connection, alert_id: int, person: Person | None, *, at: datetime, from_address: str = ""
+) -> Confirmed | Decision:
+    """Confirm the leak of ``alert_id`` as ``person`` (None: by policy) and open its repair ticket; a refusal is
+    audited and returned. Only the unit's manager or a delegate confirms, as for closing the alert."""
+    alert = q.alert_by_id(conn, alert_id, lock=True)
+    if alert is None or alert["category"] != LEAK:
+        raise AlertNotFound(alert_id)
+    if person is not None:
+        decision = may_close(person, q.scope_of_site(conn, alert["site_id"]), LEAK, delegators_of(conn, person.user_id))
+        if not decision.allowed:
+            q.audit(conn, alert_id, "confirm_leak_refused", allowed=False, person=person, from_address=from_address,
+                    at=at, details={"why": decision.reason})  # fmt: skip
+            return decision
+    case = confirm_leak(conn, alert["equipment_id"], alert["circuit_no"], at.astimezone(TOKYO).date(), alert_id)
+    ticket = open_ticket(conn, alert["equipment_id"], alert["circuit_no"], leak_case_id=case, opened_at=at,
+                         person=person)  # fmt: skip
+    q.audit(conn, alert_id, "confirm_leak", person=person, from_address=from_address, at=at,
+            reason="by policy" if person is None else "", details={"leak_case": case, "ticket": ticket})  # fmt: skip
+    return Confirmed(case, ticket)
+
+
+def confirm_by_policy(conn: psycopg.Connection, at: datetime, min_loss_pct: float) -> list[Confirmed]:
+    """Confirm every open leak alert whose estimated loss reached ``min_loss_pct`` and has no leak case yet."""
+    rows = conn.execute(
+        """SELECT a.id FROM alert a WHERE a.category = 'leak' AND a.status <> 'resolved'
+             AND a.estimated_charge_loss_pct >= %s
+             AND NOT EXISTS (SELECT 1 FROM leak_case l WHERE l.equipment_id = a.equipment_id
+                             AND l.circuit_no = a.circuit_no AND l.verified_on IS NULL)
+           ORDER BY a.id""",
+        (min_loss_pct,),
+    ).fetchall()
+    confirmed = []
+    for (alert_id,) in rows:
+        result = confirm_leak_alert(conn, int(alert_id), None, at=at)
+        assert isinstance(result, Confirmed)
+        confirmed.append(result)
+    return confirmed
