@@ -162,8 +162,26 @@ class AlertJobs:
             self.delivery.wake()
         return result
 
+    def verify_repairs(self) -> list[int]:
+        """Verify repairs whose unit has run at its baseline since, and re-learn its baseline (compliance)."""
+        from compliance.verification import verify_from_operating_values
+
+        with _connect(self.database_url) as conn:
+            return verify_from_operating_values(conn, self._clock(), _relearn_after_repair)
+
     def digests(self) -> int:
         queued = queue_digests(self.database_url, self._clock())
         if queued and self.delivery is not None:
             self.delivery.wake()
         return queued
+
+
+def _relearn_after_repair(conn: psycopg.Connection, unit: int, circuit: int, since: datetime, until: datetime) -> None:
+    from detectors.baseline import InsufficientBaseline
+    from detectors.service import learn_circuit
+
+    try:
+        with conn.transaction():
+            learn_circuit(conn, unit, circuit, since, until, "after verified repair")
+    except InsufficientBaseline as exc:
+        log.warning("unit %d circuit %d: repair verified, baseline kept: %s", unit, circuit, exc)

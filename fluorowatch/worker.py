@@ -91,6 +91,8 @@ def build_scheduler(
                           id="alerts-daily-digest", name="daily alert digest")  # fmt: skip
         scheduler.add_job(alerts.repair_deadlines, CronTrigger(hour=digest_at.hour, minute=5, timezone=jobs.tz),
                           id="repair-deadlines", name="repair deadline reminders and overdue repairs")  # fmt: skip
+        scheduler.add_job(alerts.verify_repairs, IntervalTrigger(hours=1, timezone=jobs.tz), id="verify-repairs",
+                          name="verify repairs from operating values, re-learn baselines")  # fmt: skip
     return scheduler
 
 
