@@ -141,12 +141,16 @@ class AlertJobs:
         escalation_delay: timedelta = DEFAULT_ESCALATION_DELAY,
         delivery: DeliveryLoop | None = None,
         clock: Callable[[], datetime] = utc_now,
+        auto_ticket_loss_pct: float | None = None,
     ) -> None:
         self.database_url, self.escalation_delay, self.delivery, self._clock = (
             database_url, escalation_delay, delivery, clock)  # fmt: skip
+        self.auto_ticket_loss_pct = auto_ticket_loss_pct
 
     def sync_and_escalate(self) -> SyncResult:
         result = sync_and_escalate(self.database_url, self._clock(), self.escalation_delay)
+        if self.auto_ticket_loss_pct is not None:
+            self._tickets_by_policy(self.auto_ticket_loss_pct)
         if result.worked and self.delivery is not None:
             self.delivery.wake()
         return result
@@ -161,6 +165,19 @@ class AlertJobs:
         if any(result) and self.delivery is not None:
             self.delivery.wake()
         return result
+
+    def _tickets_by_policy(self, min_loss_pct: float) -> None:
+        from compliance.from_alerts import confirm_by_policy
+        from compliance.tickets import NotPermitted
+
+        with _connect(self.database_url) as conn:
+            try:
+                confirmed = confirm_by_policy(conn, self._clock(), min_loss_pct)
+            except NotPermitted as exc:  # e.g. no contractor registered for the site: the manager must act
+                log.warning("a leak alert above %.1f %% could not open its ticket: %s", min_loss_pct, exc)
+                return
+        if confirmed:
+            log.info("%d leak alerts above %.1f %% confirmed by policy; tickets opened", len(confirmed), min_loss_pct)
 
     def verify_repairs(self) -> list[int]:
         """Verify repairs whose unit has run at its baseline since, and re-learn its baseline (compliance)."""

@@ -211,7 +211,8 @@ def run_worker_service(settings: Settings, args: argparse.Namespace) -> int:
     prepare_database(url, settings.telemetry_retention_days, settings.database_wait_seconds)
     return run_worker(url, settings.timezone, daily_at=args.daily_at,
                       stream_every=timedelta(minutes=args.stream_every), exit_after_s=args.exit_after,
-                      escalation_delay=settings.escalation_delay, public_url=settings.public_url)  # fmt: skip
+                      escalation_delay=settings.escalation_delay, public_url=settings.public_url,
+                      auto_ticket_loss_pct=settings.auto_ticket_loss_pct)  # fmt: skip
 
 
 def _database_url(settings: Settings) -> str:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Alerts, their audit and every notification attempt are kept at least a year (REGULATION.md (p) ニ); the
     # tables refuse deletion, and a shorter configured retention is refused here, at start-up.
     alert_retention_days: int = Field(default=3 * 365, ge=MIN_RETENTION_DAYS)
+    # A leak alert whose estimated loss reaches this (% of the charge) is confirmed by policy and its repair
+    # ticket opened without waiting for the manager (REGULATION.md (d1)); unset: the manager confirms.
+    auto_ticket_loss_pct: float | None = Field(default=None, gt=0, le=100)
     topic_prefix: str = Field(default="fw", pattern=r"^[A-Za-z0-9._-]{1,64}$")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)

@@ -106,6 +106,7 @@ def run_worker(
     escalation_delay: timedelta | None = None,
     public_url: str | None = None,
     digest_at: time = DIGEST_AT,
+    auto_ticket_loss_pct: float | None = None,
 ) -> int:
     """Run the jobs until SIGTERM or Ctrl-C (or ``exit_after_s``); a running job, and a message being sent,
     are finished first. ``escalation_delay`` and ``public_url`` default to the process settings
@@ -117,7 +118,7 @@ def run_worker(
         escalation_delay = escalation_delay or settings.escalation_delay
         public_url = public_url or settings.public_url
     delivery = DeliveryLoop(database_url, make_renderer(public_url))
-    alerts = AlertJobs(database_url, escalation_delay, delivery)
+    alerts = AlertJobs(database_url, escalation_delay, delivery, auto_ticket_loss_pct=auto_ticket_loss_pct)
     scheduler = build_scheduler(DetectorJobs(database_url, tz), daily_at, stream_every, alerts, digest_at)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
