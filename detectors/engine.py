@@ -162,7 +162,6 @@ class CircuitDetector:
         self.state = state or CircuitState()
         self.registry = registry or RefrigerantRegistry.default()
         self.items: tuple[ChecklistItem, ...] = ()
-        self._in_learned_weather = True
         self._low_pressure_turbo = spec.kind is EquipmentKind.TURBO_CHILLER and is_low_pressure(spec.refrigerant)
 
     def process(self, hourly: HourlyValues) -> Outcome:
@@ -196,7 +195,6 @@ class CircuitDetector:
         lost, sigma, share_now = self._charge(hours, expected, i)
         ctx = self._context(hours, i, z)
         findings = self._findings(hours, expected, i, z, ctx)
-        self._in_learned_weather = self._within_learned_weather(float(hours.values["ambient_temp_c"][i]))
         conditions = self._conditions(z, lost, sigma, share_now, ctx)
         holding = set(conditions)
         if math.isfinite(lost) and lost - 2.0 * sigma >= 0.5 * LEAK_MIN_PCT:
@@ -261,6 +259,7 @@ class CircuitDetector:
             z=z,
             duty=float(np.nan_to_num(hours.values["duty"][i], nan=self.model.duty)),
             learned_duty=self.model.duty,
+            ambient_c=float(hours.values["ambient_temp_c"][i]),
         )
 
     def _findings(
@@ -321,7 +320,7 @@ class CircuitDetector:
         leak_like = math.isfinite(share_now) and self.state.cusum.value > 0.5 * CUSUM_H
         controlled = control_change(ctx).holds
         named = any(v.raised for c, v in self.state.verdicts.items() if c != "other_fault")
-        judged = not leak_like and not controlled and not named and self._in_learned_weather
+        judged = not leak_like and not controlled and not named and self._within_learned_weather(ctx.ambient_c)
         if not conditions and judged and self._novel(z):
             conditions.add("other_fault")
         return conditions

@@ -47,6 +47,7 @@ class HourContext:
     z: Mapping[str, float]
     duty: float
     learned_duty: float
+    ambient_c: float = float("nan")
 
     def zv(self, key: str) -> float:
         value = self.z.get(key, float("nan"))
