@@ -180,11 +180,15 @@ class AlertJobs:
             log.info("%d leak alerts above %.1f %% confirmed by policy; tickets opened", len(confirmed), min_loss_pct)
 
     def verify_repairs(self) -> list[int]:
-        """Verify repairs whose unit has run at its baseline since, and re-learn its baseline (compliance)."""
+        """Verify repairs whose unit has run at its baseline since, re-learn its baseline, and bring every
+        logbook up to date with the tickets and certificates (compliance)."""
+        from compliance.jobs import feed_logbooks
         from compliance.verification import verify_from_operating_values
 
         with _connect(self.database_url) as conn:
-            return verify_from_operating_values(conn, self._clock(), _relearn_after_repair)
+            verified = verify_from_operating_values(conn, self._clock(), _relearn_after_repair)
+            feed_logbooks(conn, self._clock())
+        return verified
 
     def digests(self) -> int:
         queued = queue_digests(self.database_url, self._clock())

@@ -255,3 +255,12 @@ def test_the_csv_opens_in_excel_with_japanese_headers(conn: psycopg.Connection, 
     assert second[header.index("充塡量(kg)")] == "3.0" and second[header.index("状態")] == "有効"
     assert "訂正: 鈴木 次郎: 転記誤り" in second[header.index("内容")]
     assert "設置時・整備時: 整備時" in first[header.index("内容")]
+
+
+def test_the_worker_job_feeds_every_unit_with_records_once(conn: psycopg.Connection, fleet: Fleet) -> None:
+    """The ticket is the source, the logbook the legal record (REGULATION.md (e)): the job keeps them in step."""
+    from compliance.jobs import feed_logbooks
+
+    _work(conn, fleet)
+    assert feed_logbooks(conn, _at(8)) == 7
+    assert feed_logbooks(conn, _at(9)) == 0
