@@ -35,6 +35,12 @@ def test_defaults_need_no_configuration() -> None:
         ("FLUOROWATCH_HTTP_PORT", "70000"),
         ("FLUOROWATCH_DISPLAY_TIMEZONE", "Mars/Olympus"),
         ("FLUOROWATCH_ENVIRONMENT", "staging"),
+        ("FLUOROWATCH_ESCALATION_HOURS", "0"),
+        ("FLUOROWATCH_ESCALATION_HOURS", "-4"),
+        ("FLUOROWATCH_ESCALATION_HOURS", "four"),
+        ("FLUOROWATCH_PUBLIC_URL", "fw.example.jp"),
+        ("FLUOROWATCH_PUBLIC_URL", "ftp://fw.example.jp"),
+        ("FLUOROWATCH_AUTO_TICKET_LOSS_PCT", "150"),
     ],
 )
 def test_a_malformed_setting_is_refused_with_its_key_named(
