@@ -158,10 +158,13 @@ class AlertJobs:
     def repair_deadlines(self) -> tuple[int, int]:
         """Reminders before, and the overdue alert after, each unrepaired leak's 60-day deadline (today in Tokyo)."""
         from compliance.deadline_jobs import remind_and_escalate
+        from compliance.jobs import MONITORING_LOOKBACK, record_monitoring_periods
 
         now = self._clock()
+        today = now.astimezone(TOKYO).date()
         with _connect(self.database_url) as conn:
-            result = remind_and_escalate(conn, now.astimezone(TOKYO).date(), now)
+            result = remind_and_escalate(conn, today, now)
+            record_monitoring_periods(conn, today - MONITORING_LOOKBACK, today, now)
         if any(result) and self.delivery is not None:
             self.delivery.wake()
         return result
