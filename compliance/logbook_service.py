@@ -161,13 +161,20 @@ CSV_HEADER = ["記録番号", "作業日", "記録項目", "区分", "系統", "
 def export_csv(conn: psycopg.Connection, equipment_id: int) -> str:
     """The logbook as CSV for Excel: UTF-8 with a BOM, Japanese headers, one row per entry (superseded ones too,
     marked 訂正済み), the amounts charged and recovered in their own columns as in the example logbook (e2)."""
-    _need_unit(conn, equipment_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    writer.writerows(export_rows(conn, equipment_id))
+    return "\ufeff" + out.getvalue()
+
+
+def export_rows(conn: psycopg.Connection, equipment_id: int) -> list[list[object]]:
+    """The rows of the logbook exports (CSV and XLSX), under `CSV_HEADER`."""
+    _need_unit(conn, equipment_id)
+    rows: list[list[object]] = []
     for e in entries(conn, equipment_id):
         amount = render_value("amount_kg", e.details.get("amount_kg"))
-        writer.writerow([
+        rows.append([
             e.id, e.occurred_on.isoformat(), f"{e.kind.item}", KIND_LABELS[e.kind],
             "" if e.circuit_no is None else e.circuit_no, e.details.get("refrigerant", ""),
             amount if e.kind is Kind.CHARGE else "", amount if e.kind in (Kind.RECOVERY, Kind.DISPOSAL) else "",
@@ -175,7 +182,7 @@ def export_csv(conn: psycopg.Connection, equipment_id: int) -> str:
             e.recorded_by, e.recorded_at.isoformat(), e.source.value, e.corrects_id or "",
             f"訂正済み(記録番号{e.superseded_by}で訂正)" if e.superseded else "有効",
         ])  # fmt: skip
-    return "\ufeff" + out.getvalue()
+    return rows
 
 
 def export_json(conn: psycopg.Connection, equipment_id: int) -> str:
