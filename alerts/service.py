@@ -7,12 +7,10 @@ in; the caller commits (after a refused attempt too: its audit row is informatio
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import psycopg
 
 from alerts.lifecycle import (
@@ -26,7 +24,7 @@ from alerts.lifecycle import (
     may_close,
     next_status,
 )
-from detectors.charge import leak_rate
+from detectors.charge import leak_rate, loss_per_day
 from fluorowatch.domain.refrigerants import RefrigerantRegistry
 from storage import alert_queries as q
 
@@ -92,14 +90,12 @@ def _cleared(conn: psycopg.Connection, event: q.DetectorEvent) -> None:
 
 
 def _leak_rate(conn: psycopg.Connection, event: q.DetectorEvent) -> tuple[Decimal | None, Decimal | None]:
-    """kg/year and t-CO2/year from the slope of the hourly charge estimate over the week before the event."""
+    """kg/year and t-CO2/year from the hourly charge estimates of the week before the event, read as the
+    detector reads them (detectors.charge.loss_per_day)."""
     points = q.recent_loss(conn, event.equipment_id, event.circuit_no, event.ts - timedelta(days=7))
     row = conn.execute("SELECT charge_kg, refrigerant FROM equipment WHERE id = %s", (event.equipment_id,)).fetchone()
-    if row is None or len(points) < 6:
-        return None, None
-    days = np.array([p[0] for p in points]) / 86400.0
-    slope = float(np.polyfit(days - days[0], np.array([p[1] for p in points]), 1)[0])
-    if not math.isfinite(slope):
+    slope = loss_per_day(points)
+    if row is None or slope is None:
         return None, None
     try:
         rate = leak_rate(slope, Decimal(row[0]), str(row[1]), RefrigerantRegistry.default())

@@ -10,6 +10,7 @@ spread seen between units of one kind, which is what bounds the estimate's accur
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -88,6 +89,23 @@ def charge_sigma_pct(prior: InventoryPrior, lost_pct: FloatArray, buffer_sigma: 
     noise = 100.0 * prior.liquid_buffer * buffer_sigma
     scale = np.abs(lost_pct) * prior.spread
     return np.asarray(np.hypot(noise, scale), dtype=np.float64)
+
+
+DEPARTED_PCT = 0.5  # an estimate at or below this is still "no loss": the leak's slope starts after it
+MIN_RATE_POINTS = 6
+
+
+def loss_per_day(points: Sequence[tuple[float, float]]) -> float | None:
+    """The leak rate, % of the charge per day: the slope of the hourly estimates ``(epoch s, % lost)`` since the
+    estimate last left zero. The flat hours before the leak began would flatten the slope if they were included.
+    None with fewer than ``MIN_RATE_POINTS`` estimates."""
+    departed = next((i + 1 for i in range(len(points) - 1, -1, -1) if points[i][1] <= DEPARTED_PCT), 0)
+    recent = points[departed:] if len(points) - departed >= MIN_RATE_POINTS else points[-MIN_RATE_POINTS:]
+    if len(recent) < MIN_RATE_POINTS:
+        return None
+    days = np.array([p[0] for p in recent]) / 86400.0
+    slope = float(np.polyfit(days - days[0], np.array([p[1] for p in recent]), 1)[0])
+    return slope if np.isfinite(slope) else None
 
 
 @dataclass(frozen=True)

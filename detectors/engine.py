@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from detectors.charge import charge_lost_pct, charge_sigma_pct, leak_rate
+from detectors.charge import charge_lost_pct, charge_sigma_pct, leak_rate, loss_per_day
 from detectors.checklist import ChecklistItem, applicable
 from detectors.derived import FloatArray
 from detectors.features import HourlyValues
@@ -410,16 +410,8 @@ class CircuitDetector:
         return "; ".join(parts)
 
     def leak_rate_pct_per_day(self) -> float | None:
-        """Slope of the charge estimate since it left zero (at most the last week), % of the charge per day.
-        The flat hours before the leak began would halve the slope if they were included."""
-        points = self.state.recent_loss
-        departed = next((i + 1 for i in range(len(points) - 1, -1, -1) if points[i][1] <= 0.5), 0)
-        recent = points[departed:] if len(points) - departed >= 6 else points[-6:]
-        if len(recent) < 6:
-            return None
-        days = np.array([p[0] for p in recent]) / 86400.0
-        lost = np.array([p[1] for p in recent])
-        return float(np.polyfit(days - days[0], lost, 1)[0])
+        """The leak rate from the last week's charge estimates (detectors.charge.loss_per_day)."""
+        return loss_per_day(self.state.recent_loss)
 
 
 CLEAR_TEXT = "72 hours in a row"

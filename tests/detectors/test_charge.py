@@ -151,3 +151,14 @@ def test_a_kind_without_a_receiver_reads_subcooling_as_designed() -> None:
     prior = prior_for(EquipmentKind.SHOWCASE_BUILTIN, {"subcooling_k", "liquid_temp_c"})
     assert prior == PRIORS[EquipmentKind.SHOWCASE_BUILTIN]
     assert prior.indicator == "subcooling_k"
+
+
+def test_the_leak_rate_counts_from_where_the_estimate_left_zero() -> None:
+    """A week of estimates, flat for four days then losing 1 % a day: 1 %/day, not the flattened 0.4 %/day."""
+    from detectors.charge import loss_per_day
+
+    hours = range(7 * 24)
+    points = [(h * 3600.0, max(0.0, (h - 96) / 24.0)) for h in hours]
+    rate = loss_per_day(points)
+    assert rate is not None and abs(rate - 1.0) < 0.02
+    assert loss_per_day(points[:5]) is None  # too few estimates to say
