@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -27,7 +26,6 @@ from alerts.delivery import ChannelFactory, Renderer, run_once
 from alerts.lifecycle import DEFAULT_ESCALATION_DELAY
 
 log = logging.getLogger(__name__)
-TOKYO = ZoneInfo("Asia/Tokyo")  # the deadline is a calendar date where the unit is
 
 SYNC_BATCH = 1000
 IDLE_S = 5.0
@@ -159,9 +157,10 @@ class AlertJobs:
         """Reminders before, and the overdue alert after, each unrepaired leak's 60-day deadline (today in Tokyo)."""
         from compliance.deadline_jobs import remind_and_escalate
         from compliance.jobs import MONITORING_LOOKBACK, record_monitoring_periods
+        from compliance.ticket_service import local_date
 
         now = self._clock()
-        today = now.astimezone(TOKYO).date()
+        today = local_date(now)
         with _connect(self.database_url) as conn:
             result = remind_and_escalate(conn, today, now)
             record_monitoring_periods(conn, today - MONITORING_LOOKBACK, today, now)

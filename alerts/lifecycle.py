@@ -9,7 +9,7 @@ others cannot easily cancel" (REGULATION.md (p) ニ). Every attempt, allowed or 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -70,16 +70,6 @@ def manages(person: Person, scope: Scope) -> bool:
         g.role == "manager" and (g.site_id == scope.site_id or g.organisation_id in scope.organisations)
         for g in person.grants
     )
-
-
-def sees(person: Person, scope: Scope, contractor_sites: Collection[int] = ()) -> bool:
-    """Whether ``person`` may see alerts of ``scope`` at all (contractors: sites their company serves)."""
-    for g in person.grants:
-        if g.role == "contractor" and scope.site_id in contractor_sites:
-            return True
-        if g.role != "contractor" and (g.site_id == scope.site_id or g.organisation_id in scope.organisations):
-            return True
-    return False
 
 
 def may_close(person: Person, scope: Scope, category: str, delegated_by: Sequence[Person] = ()) -> Decision:

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import psycopg
 
 from alerts.lifecycle import LEAK, Decision, Person, may_close
 from alerts.service import AlertNotFound, delegators_of
-from compliance.ticket_service import confirm_leak, open_ticket
+from compliance.ticket_service import confirm_leak, local_date, open_ticket
 from storage import alert_queries as q
-
-TOKYO = ZoneInfo("Asia/Tokyo")  # the confirmation date is the calendar date where the unit is
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ def confirm_leak_alert(
             q.audit(conn, alert_id, "confirm_leak_refused", allowed=False, person=person, from_address=from_address,
                     at=at, details={"why": decision.reason})  # fmt: skip
             return decision
-    case = confirm_leak(conn, alert["equipment_id"], alert["circuit_no"], at.astimezone(TOKYO).date(), alert_id)
+    case = confirm_leak(conn, alert["equipment_id"], alert["circuit_no"], local_date(at), alert_id)
     ticket = open_ticket(conn, alert["equipment_id"], alert["circuit_no"], leak_case_id=case, opened_at=at,
                          person=person)  # fmt: skip
     q.audit(conn, alert_id, "confirm_leak", person=person, from_address=from_address, at=at,

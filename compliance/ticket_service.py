@@ -55,6 +55,7 @@ class Recovery:
 
 
 def local_date(at: datetime) -> date:
+    """The calendar date where the units are (Japan, UTC+9 all year): leak confirmations, repair deadlines."""
     return at.astimezone(LOCAL_ZONE).date()
 
 

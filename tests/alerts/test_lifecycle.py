@@ -17,7 +17,6 @@ from alerts.lifecycle import (
     escalation_due,
     may_close,
     next_status,
-    sees,
 )
 
 SITE, OTHER_SITE, BRANCH, COMPANY, OTHER_COMPANY = 10, 11, 2, 1, 99
@@ -83,10 +82,3 @@ def test_an_unacknowledged_leak_alert_escalates_after_each_delay_up_to_the_compa
     assert not due(2, timedelta(days=30))  # already at the company: nowhere further to go
     assert not due(0, timedelta(hours=5), status=Status.ACKNOWLEDGED)
     assert not due(0, timedelta(hours=5), category="sensor_drift")
-
-
-def test_viewers_see_their_scope_contractors_the_sites_they_serve_outsiders_nothing() -> None:
-    assert sees(person("viewer", site_id=SITE), SCOPE)
-    assert sees(person("contractor", contractor_id=5), SCOPE, contractor_sites={SITE})
-    assert not sees(person("contractor", contractor_id=5), SCOPE, contractor_sites={OTHER_SITE})
-    assert not sees(person("manager", organisation_id=OTHER_COMPANY), SCOPE)
