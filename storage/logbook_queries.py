@@ -97,3 +97,22 @@ def movements(conn: psycopg.Connection, equipment_id: int) -> list[dict[str, Any
                WHERE m.equipment_id = %s ORDER BY m.id""",
             (equipment_id,),
         ).fetchall()
+
+
+def sheet_header(conn: psycopg.Connection, equipment_id: int) -> dict[str, Any] | None:
+    """The header of the printed logbook (REGULATION.md (e2)): the unit, its site, its circuits, and its manager
+    (the named manager of the unit, else the company that owns the site)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            """WITH RECURSIVE up AS (
+                   SELECT o.id, o.parent_id, o.name FROM organisation o
+                   JOIN site s ON s.organisation_id = o.id JOIN equipment e ON e.site_id = s.id WHERE e.id = %(id)s
+                   UNION ALL SELECT o.id, o.parent_id, o.name FROM organisation o JOIN up ON o.id = up.parent_id)
+               SELECT e.management_no, e.kind, e.refrigerant, e.charge_kg, e.manufacturer, e.model, e.serial_no,
+                   e.installed_on, e.disposed_on, s.name AS site_name, s.address AS site_address,
+                   coalesce(m.manager_name, (SELECT name FROM up WHERE parent_id IS NULL)) AS manager,
+                   ARRAY(SELECT circuit_no FROM circuit c WHERE c.equipment_id = e.id ORDER BY 1) AS circuits
+               FROM equipment e JOIN site s ON s.id = e.site_id
+               LEFT JOIN equipment_manager m ON m.equipment_id = e.id WHERE e.id = %(id)s""",
+            {"id": equipment_id},
+        ).fetchone()

@@ -18,6 +18,7 @@ from fluorowatch.domain.inspection_rules import LegalCategory, periodic_inspecti
 
 __all__ = [
     "DEFAULT_LEGAL_CATEGORY",
+    "EQUIPMENT_KIND_LABELS",
     "LOGBOOK_RETENTION_YEARS",
     "Compressor",
     "Equipment",
@@ -39,6 +40,20 @@ class EquipmentKind(StrEnum):
     CHILLER = "chiller"
     TURBO_CHILLER = "turbo_chiller"
 
+
+# The kind as the example logbook's header writes it (機器区分, REGULATION.md (e2)).
+EQUIPMENT_KIND_LABELS: Mapping[EquipmentKind, str] = MappingProxyType(
+    {
+        EquipmentKind.SHOWCASE_REMOTE: "別置型ショーケース",
+        EquipmentKind.SHOWCASE_BUILTIN: "内蔵型ショーケース",
+        EquipmentKind.REFRIGERATOR: "業務用冷蔵庫・冷凍庫",
+        EquipmentKind.COLD_ROOM: "プレハブ冷蔵庫・冷凍庫",
+        EquipmentKind.CONDENSING_UNIT: "コンデンシングユニット",
+        EquipmentKind.PACKAGE_AC: "パッケージエアコン",
+        EquipmentKind.CHILLER: "チリングユニット",
+        EquipmentKind.TURBO_CHILLER: "ターボ冷凍機",
+    }
+)
 
 # Chillers: the seeds do not say whether an air-conditioning chiller is an "air conditioner"
 # (REGULATION.md (b2) ⚠ chillers, (n) #15). We classify by use; [001] lists central air conditioning

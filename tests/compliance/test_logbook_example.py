@@ -35,7 +35,8 @@ ROWS = [
 ]
 
 
-def _record(conn: psycopg.Connection, unit: int) -> None:
+def record_example(conn: psycopg.Connection, unit: int) -> None:
+    """Write the example's rows into ``unit``'s logbook."""
     for n, (on, kind, kg, occasion) in enumerate(ROWS):
         details = {"contractor": CONTRACTOR, "refrigerant": "R404A", "amount_kg": kg, "technician": "佐藤 一郎"}
         if occasion is not None:
@@ -52,7 +53,7 @@ def _record(conn: psycopg.Connection, unit: int) -> None:
 
 def test_the_example_logbook_totals(conn: psycopg.Connection) -> None:
     unit = build_world(conn).unit
-    _record(conn, unit)
+    record_example(conn, unit)
     result = totals(entries(conn, unit), RefrigerantRegistry.default())
     assert result.charged_kg == Decimal("60.0")  # the 20.0 kg installation charge is not counted
     assert result.recovered_kg == Decimal("52.5")
@@ -62,7 +63,7 @@ def test_the_example_logbook_totals(conn: psycopg.Connection) -> None:
 
 def test_a_corrected_amount_counts_through_its_correction_only(conn: psycopg.Connection) -> None:
     unit = build_world(conn).unit
-    _record(conn, unit)
+    record_example(conn, unit)
     wrong = next(e for e in entries(conn, unit) if e.kind is Kind.RECOVERY and e.details["amount_kg"] == "18.0")
     correct(conn, wrong.id, {**wrong.details, "amount_kg": "18.5"}, "鈴木 次郎", "回収証明書との照合", T0)
     result = totals(entries(conn, unit), RefrigerantRegistry.default())
