@@ -83,13 +83,14 @@ def may_close(person: Person, scope: Scope, category: str, delegated_by: Sequenc
     for manager in delegated_by:
         if manages(manager, scope):
             return Decision(True, f"delegate of {manager.name}")
-    if category != LEAK and any(g.role == "admin" and _covers(g, scope) for g in person.grants):
+    if category != LEAK and any(g.role == "admin" and covers(g, scope) for g in person.grants):
         return Decision(True, "an administrator (not a leak alert)")
     who = ", ".join(sorted({g.role for g in person.grants})) or "no role"
     return Decision(False, f"only the unit's manager or a delegate the manager named may do this ({who} may not)")
 
 
-def _covers(grant: Grant, scope: Scope) -> bool:
+def covers(grant: Grant, scope: Scope) -> bool:
+    """Whether the grant holds at the scope's site or at an organisation level above it."""
     return grant.site_id == scope.site_id or grant.organisation_id in scope.organisations
 
 

@@ -213,18 +213,20 @@ def visible_alerts(
     """The newest alerts the person may see (their scope, the sites their contractor serves, and the scope of
     managers who named them delegate), filtered in the query so the limit counts visible alerts only."""
     condition = "s.id = ANY(%(sites)s) AND (%(status)s::text IS NULL OR a.status = %(status)s)"
-    rows = q.alerts_where(conn, condition, {"sites": _visible_sites(conn, person), "status": status}, limit)
+    rows = q.alerts_where(conn, condition, {"sites": visible_site_ids(conn, person), "status": status}, limit)
     return [payload(r) for r in rows]
 
 
 def alert_detail(conn: psycopg.Connection, alert_id: int, person: Person) -> dict[str, Any] | None:
     alert = q.alert_by_id(conn, alert_id)
-    if alert is None or alert["site_id"] not in _visible_sites(conn, person):
+    if alert is None or alert["site_id"] not in visible_site_ids(conn, person):
         return None
     return payload(alert)
 
 
-def _visible_sites(conn: psycopg.Connection, person: Person) -> list[int]:
+def visible_site_ids(conn: psycopg.Connection, person: Person) -> list[int]:
+    """The sites whose records the person may see: their scope and the scope of managers who named them
+    delegate (a contractor's staff: the sites the contractor serves)."""
     grants = [g for p in (person, *delegators_of(conn, person.user_id)) for g in p.grants if g.role != "contractor"]
     contractors = [g.contractor_id for g in person.grants if g.contractor_id is not None]
     sites = [g.site_id for g in grants if g.site_id is not None]
