@@ -3,6 +3,7 @@ rendered to docs/images/logbook-pdf-page1.png on every run, so a reader of the d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -41,10 +42,13 @@ def _text_of_page(pdf: pdfium.PdfDocument, index: int) -> str:
     return "".join(pdf[index].get_textpage().get_text_range().split())
 
 
-def test_the_example_logbook_prints_on_a4_in_japanese_with_its_totals(conn: psycopg.Connection) -> None:
-    unit = _example_unit(conn)
-    record_example(conn, unit)
-    data = logbook_pdf(conn, unit, date(2026, 12, 4))
+def test_the_example_logbook_prints_on_a4_in_japanese_with_its_totals(
+    new_migrated_database: Callable[[str], str],
+) -> None:
+    with psycopg.connect(new_migrated_database("logbook_pdf")) as conn:  # its own: the entry numbers printed stay
+        unit = _example_unit(conn)
+        record_example(conn, unit)
+        data = logbook_pdf(conn, unit, date(2026, 12, 4))
 
     pdf = pdfium.PdfDocument(data)
     assert pytest.approx(pdf[0].get_size(), abs=0.5) == A4_LANDSCAPE_PT
