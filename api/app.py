@@ -16,6 +16,7 @@ from api.routers import api_router
 _TAGS = [
     {"name": "alerts", "description": "Alerts the caller may see; acknowledging and resolving them, audited."},
     {"name": "channels", "description": "Where notifications go; configured by administrators and managers."},
+    {"name": "imports", "description": "Sites, equipment and certificates from CSV or XLSX files, all or nothing."},
     {"name": "logbook", "description": "A unit's logbook (点検整備記録簿): appended and corrected, never edited."},
     {"name": "operations", "description": "Liveness, readiness and metrics for the orchestrator."},
 ]

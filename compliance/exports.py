@@ -11,13 +11,13 @@ from datetime import date
 from decimal import Decimal
 
 import psycopg
-from openpyxl import Workbook
 
 from compliance.logbook import totals
 from compliance.logbook_pdf import LogbookSheet
 from compliance.logbook_pdf import logbook_pdf as render_logbook_pdf
 from compliance.logbook_service import CSV_HEADER, entries, export_rows
 from compliance.schedule import DueItem, DueStatus
+from compliance.spreadsheet import workbook
 from compliance.ticket_service import NotFound
 from fluorowatch.domain.equipment import EQUIPMENT_KIND_LABELS, EquipmentKind
 from fluorowatch.domain.refrigerants import RefrigerantRegistry, normalise_refrigerant_name
@@ -29,17 +29,7 @@ STATUS_LABELS = {DueStatus.NOT_DUE: "期限前", DueStatus.DUE_SOON: "期限間�
 
 
 def xlsx(header: Sequence[str], rows: Sequence[Sequence[object]], title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook({title: (header, rows)})
 
 
 def logbook_xlsx(conn: psycopg.Connection, equipment_id: int) -> bytes:

@@ -18,7 +18,9 @@ from edge_agent.errors import ConfigError
 from fluorowatch import __version__
 from fluorowatch.demo import seed_and_describe
 from fluorowatch.demo_fleet import sample_retailer
+from fluorowatch.import_command import add_import_parser
 from fluorowatch.logbook_command import add_logbook_parser
+from fluorowatch.report_command import add_report_parser
 from fluorowatch.runtime import LOCAL_DATABASE_URL, LOCAL_MQTT_URL, free_port, resolve_services
 from fluorowatch.services import port_is_free, prepare_database, serve_http
 from fluorowatch.settings import Settings, SettingsError, load_settings
@@ -112,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(handler=run_worker_service)
 
     add_users_parser(commands)
+    add_report_parser(commands)
+    add_import_parser(commands)
     add_logbook_parser(commands)
 
     for name, help_text, handler in (

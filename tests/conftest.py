@@ -60,12 +60,40 @@ def database_url(new_migrated_database: Callable[[str], str]) -> str:
     return new_migrated_database("main")
 
 
+def rolled_back(url: str) -> Iterator[psycopg.Connection]:
+    """A connection to ``url`` inside a transaction that is rolled back after the test (for `conn`-like fixtures
+    on a test module's own database)."""
+    with psycopg.connect(url) as connection:
+        yield connection
+        connection.rollback()
+
+
 @pytest.fixture
 def conn(database_url: str) -> Iterator[psycopg.Connection]:
     """A connection inside a transaction that is rolled back after the test: tests leave nothing behind."""
-    with psycopg.connect(database_url) as connection:
-        yield connection
-        connection.rollback()
+    yield from rolled_back(database_url)
+
+
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli_at(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[[str], RunCli]:
+    """``cli_at(url)("logbook", "show", ...)`` -> (exit code, stdout, stderr): `fluorowatch` run in-process with
+    DATABASE_URL set to ``url``."""
+    from fluorowatch.cli import main
+
+    def at(url: str) -> RunCli:
+        monkeypatch.setenv("DATABASE_URL", url)
+
+        def call(*args: str) -> tuple[int, str, str]:
+            code = main(list(args))
+            out, err = capsys.readouterr()
+            return code, out, err
+
+        return call
+
+    return at
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ import psycopg
 import pytest
 from openpyxl import load_workbook
 
-from fluorowatch.cli import build_parser, main
+from fluorowatch.cli import build_parser
 from fluorowatch.domain.organisation import OrgPath, Site
 from storage.registry import save_site
+from tests.conftest import RunCli as Run
 
 SITE_X, SITE_Y = "CLI-X", "CLI-Y"
 CHARGE = json.dumps({"contractor": "冷熱サービス", "refrigerant": "R404A", "amount_kg": "2.5",
@@ -25,7 +26,6 @@ CHARGE = json.dumps({"contractor": "冷熱サービス", "refrigerant": "R404A",
 _units = itertools.count(1)
 
 NewUnit = Callable[..., str]
-Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -59,16 +59,9 @@ def new_unit(cli_database: str) -> NewUnit:
 
 
 @pytest.fixture
-def run(cli_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+def run(cli_database: str, cli_at: Callable[[str], Run]) -> Run:
     """``run("logbook", "show", ...)`` -> (exit code, stdout, stderr), with the test database configured."""
-    monkeypatch.setenv("DATABASE_URL", cli_database)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
+    return cli_at(cli_database)
 
 
 def _add(run: Run, unit: str, *more: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routers import alerts, channels, delegates, logbook, routes
+from api.routers import alerts, channels, delegates, imports, logbook, routes
 
 API_PREFIX = "/api/v1"
 
@@ -16,4 +16,5 @@ def api_router() -> APIRouter:
     router.include_router(routes.router)
     router.include_router(delegates.router)
     router.include_router(logbook.router)
+    router.include_router(imports.router)
     return router
