@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -124,3 +124,16 @@ def test_units_of_another_company_or_unknown_units_are_refused() -> None:
         calculate(FY, "Co", [_unit(1), other], [], REGISTRY)
     with pytest.raises(ValueError, match=r"certificates of units not given: \[7\]"):
         calculate(FY, "Co", [_unit(1)], [_cert(7, "R404A", "1.0")], REGISTRY)
+
+
+def test_the_logbook_example_gives_29_4_t() -> None:
+    """(e2), (g1): R404A, 20.0 kg at installation (not counted), charges 20.0 × 3 and recoveries 15.5 + 18.0 + 19.0
+    at maintenance → 7.5 kg × 3920 / 1000 = 29.4 t-CO2."""
+    certs = [_cert(1, "R404A", "20.0", occasion=Occasion.INSTALLATION, on=date(2025, 4, 1))]
+    for n, recovered in enumerate(("15.5", "18.0", "19.0")):
+        on = date(2025, 6 + 2 * n, 1)
+        certs += [_cert(1, "R404A", recovered, RECOVERY, on=on), _cert(1, "R404A", "20.0", on=on + timedelta(1))]
+    report = calculate(FY, "Co", [_unit(1)], certs, REGISTRY)
+    flow = report.by_unit[1].flows["R404A"]
+    assert (flow.charged_kg, flow.recovered_kg, flow.leaked_kg) == (Decimal("60.0"), Decimal("52.5"), Decimal("7.5"))
+    assert report.company_t_co2 == Decimal("29.4")
