@@ -18,6 +18,11 @@ _TAGS = [
     {"name": "channels", "description": "Where notifications go; configured by administrators and managers."},
     {"name": "imports", "description": "Sites, equipment and certificates from CSV or XLSX files, all or nothing."},
     {"name": "logbook", "description": "A unit's logbook (点検整備記録簿): appended and corrected, never edited."},
+    {
+        "name": "reports",
+        "description": "The calculated leakage: live figures so far this fiscal year, and the "
+        "fiscal year's reports (form 1, Kyoto's HFC report) as files.",
+    },
     {"name": "operations", "description": "Liveness, readiness and metrics for the orchestrator."},
 ]
 

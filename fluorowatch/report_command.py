@@ -1,5 +1,6 @@
 """`fluorowatch report`: the calculated-leakage report of a fiscal year (REGULATION.md (g)) as JSON, the form-1
-tables as CSV, form 1 as PDF, or a workbook; and Kyoto's HFC report ((m)) as JSON, CSV or PDF. The clock is read
+tables as CSV, form 1 as PDF, or a workbook, with form 2 (the optional related information, (g5)) on request in the
+JSON and the PDF; and Kyoto's HFC report ((m)) as JSON, CSV or PDF. The clock is read
 here only (the date a PDF says it was printed)."""
 
 from __future__ import annotations
@@ -12,16 +13,8 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from compliance.leakage_service import kyoto, leakage_data
-from compliance.reports.form1 import form1
-from compliance.reports.form1_csv import form1_csv
-from compliance.reports.form1_pdf import form1_pdf
-from compliance.reports.kyoto import kyoto_csv, kyoto_json
-from compliance.reports.kyoto_pdf import kyoto_pdf
-from compliance.reports.leakage_json import leakage_json
-from compliance.reports.leakage_xlsx import leakage_xlsx
+from compliance.reports.files import FORM2_FORMATS, ReportFile, kyoto_file, leakage_file
 from compliance.ticket_service import local_date
-from fluorowatch.domain.refrigerants import RefrigerantRegistry
 from fluorowatch.runtime import LOCAL_DATABASE_URL
 from storage.db import wait_for_database
 
@@ -36,6 +29,9 @@ def add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     sub = report.add_subparsers(title="report commands", required=True, metavar="COMMAND")
     leakage = _common(sub.add_parser("leakage", help="a fiscal year's calculated leakage (算定漏えい量, form 1)"))
     leakage.add_argument("--format", required=True, choices=("json", "csv", "pdf", "xlsx"))
+    leakage.add_argument("--with-form2", action="store_true",
+                         help="add form 2 (様式第2, optional related information): pdf pages after form 1, "
+                              "json key form2")  # fmt: skip
     leakage.set_defaults(handler=run_report_leakage)
     kyoto_report = _common(sub.add_parser("kyoto", help="Kyoto Prefecture's yearly HFC report (代替フロン報告書)"))
     kyoto_report.add_argument("--format", required=True, choices=("json", "csv", "pdf"))
@@ -52,27 +48,18 @@ def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def run_report_leakage(settings: Settings, args: argparse.Namespace) -> int:
     _check_out(args)
+    if args.with_form2 and args.format not in FORM2_FORMATS:
+        raise ValueError(f"--with-form2 goes with --format {' or '.join(FORM2_FORMATS)}, not {args.format}")
     with _connect(settings) as conn:
-        data = leakage_data(conn, args.fiscal_year, args.company, RefrigerantRegistry.default())
-    form = form1(data.report, data.sites)
-    if args.format == "json":
-        return _write(args, leakage_json(data.report))
-    if args.format == "csv":
-        return _write(args, form1_csv(form))
-    if args.format == "pdf":
-        return _write(args, form1_pdf(form, _today()))
-    return _write(args, leakage_xlsx(data.report, form, data.counted, data.sites))
+        file = leakage_file(conn, args.fiscal_year, args.company, args.format, _today(), with_form2=args.with_form2)
+    return _write(args, file)
 
 
 def run_report_kyoto(settings: Settings, args: argparse.Namespace) -> int:
     _check_out(args)
     with _connect(settings) as conn:
-        report = kyoto(conn, args.fiscal_year, args.company, RefrigerantRegistry.default())
-    if args.format == "json":
-        return _write(args, kyoto_json(report))
-    if args.format == "csv":
-        return _write(args, kyoto_csv(report))
-    return _write(args, kyoto_pdf(report, _today()))
+        file = kyoto_file(conn, args.fiscal_year, args.company, args.format, _today())
+    return _write(args, file)
 
 
 def _check_out(args: argparse.Namespace) -> None:
@@ -80,12 +67,11 @@ def _check_out(args: argparse.Namespace) -> None:
         raise ValueError(f"--format {args.format} needs --out FILE")
 
 
-def _write(args: argparse.Namespace, content: str | bytes) -> int:
+def _write(args: argparse.Namespace, file: ReportFile) -> int:
     if args.out is None:
-        assert isinstance(content, str)
-        sys.stdout.write(content)
+        sys.stdout.write(file.content.decode("utf-8"))
         return 0
-    args.out.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    args.out.write_bytes(file.content)
     print(f"{args.format} written to {args.out}", file=sys.stderr)
     return 0
 

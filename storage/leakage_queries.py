@@ -89,3 +89,13 @@ def registered_units(conn: psycopg.Connection, company: str) -> list[RegisteredU
                        normalise_refrigerant_name(refrigerant), installed, disposed)
         for unit, no, site, pref, kind, override, refrigerant, installed, disposed in rows
     ]  # fmt: skip
+
+
+def company_sites(conn: psycopg.Connection, company: str) -> dict[int, str]:
+    """The company's sites: id -> site code."""
+    rows = conn.execute(
+        _ORG_PATHS
+        + "SELECT s.id, s.site_code FROM site s JOIN org_path p ON p.id = s.organisation_id WHERE p.company = %s",
+        (company,),
+    ).fetchall()
+    return {int(site_id): str(code) for site_id, code in rows}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routers import alerts, channels, delegates, imports, logbook, routes
+from api.routers import alerts, channels, delegates, imports, logbook, reports, routes
 
 API_PREFIX = "/api/v1"
 
@@ -17,4 +17,5 @@ def api_router() -> APIRouter:
     router.include_router(delegates.router)
     router.include_router(logbook.router)
     router.include_router(imports.router)
+    router.include_router(reports.router)
     return router

@@ -29,7 +29,17 @@ LABEL_WIDTH, BOXES_WIDTH = 1.5, 7  # relative widths of a label and of a row of 
 
 
 def form1_pdf(form: Form1, printed_on: date) -> bytes:
-    pdf = JapaneseForm(f"{TITLE} {form.company} {form.fiscal_year}年度", printed_on)
+    pdf = JapaneseForm(document_title(form), printed_on)
+    form1_pages(pdf, form)
+    return pdf.to_bytes()
+
+
+def document_title(form: Form1) -> str:
+    return f"{TITLE} {form.company} {form.fiscal_year}年度"
+
+
+def form1_pages(pdf: JapaneseForm, form: Form1) -> None:
+    """The form's pages, added to ``pdf``: the front with tables 1 and 2, then one page per attachment."""
     pdf.add_page()
     front(pdf, form)
     section(pdf, "第1表 特定漏えい者の漏えい量")
@@ -39,7 +49,6 @@ def form1_pdf(form: Form1, printed_on: date) -> bytes:
     for sheet in form.attachments:
         pdf.add_page()
         attachment(pdf, form, sheet)
-    return pdf.to_bytes()
 
 
 def front(pdf: JapaneseForm, form: Form1) -> None:

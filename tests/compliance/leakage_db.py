@@ -10,6 +10,7 @@ from decimal import Decimal
 import psycopg
 
 from fluorowatch.domain.equipment import Compressor, Equipment, EquipmentKind, RefrigerantCircuit
+from fluorowatch.domain.inspection_rules import LegalCategory
 from fluorowatch.domain.organisation import Contractor, OrgPath, Site
 from storage.registry import save_contractor, save_equipment, save_site
 from storage.ticket_queries import insert_movement
@@ -27,10 +28,12 @@ def site(
 def unit(
     conn: psycopg.Connection, site_id: int, management_no: str, refrigerant: str, *,
     kind: EquipmentKind = EquipmentKind.SHOWCASE_REMOTE, installed_on: date | None = None,
-    disposed_on: date | None = None,
+    disposed_on: date | None = None, charge_kg: str = "50", category: LegalCategory | None = None,
 ) -> int:  # fmt: skip
+    """A unit of ``charge_kg`` (nameplate); ``category`` overrides the legal category of its kind (n) #15."""
     circuits = (RefrigerantCircuit(1, (Compressor(Decimal("7.5")),)),)
-    equipment = Equipment(management_no, kind, refrigerant, Decimal("50"), circuits, installed_on, disposed_on)
+    equipment = Equipment(management_no, kind, refrigerant, Decimal(charge_kg), circuits, installed_on, disposed_on,
+                          legal_category_override=category)  # fmt: skip
     return save_equipment(conn, site_id, equipment)
 
 
