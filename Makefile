@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean chromium
 
 $(BIN)/fluorowatch: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -15,7 +15,13 @@ $(BIN)/fluorowatch: pyproject.toml
 demo: $(BIN)/fluorowatch
 	$(BIN)/fluorowatch demo
 
-test: $(BIN)/fluorowatch
+# The dashboard's end-to-end tests (tests/e2e) drive Debian's chromium; playwright downloads no browser.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver; }
+
+test: $(BIN)/fluorowatch chromium
 	$(BIN)/pytest
 
 lint: $(BIN)/fluorowatch

@@ -1,5 +1,6 @@
 """Dependencies of the routes, as `Annotated` aliases: a database connection from the app's pool, the calling
-person, the caller's address and the app's clock. Everything comes from ``app.state``, set by `create_app`.
+person (bearer token or session cookie), the caller's address and the app's clock. Everything comes from
+``app.state``, set by `create_app`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from psycopg_pool import ConnectionPool
 
 from alerts.lifecycle import Person
-from api.auth import authenticate, bearer_scheme
+from api.auth import authenticate_request, bearer_scheme, session_scheme
 
 POOL_TIMEOUT_S = 10.0
 
@@ -31,9 +32,13 @@ Connection = Annotated[psycopg.Connection, Depends(get_connection)]
 
 
 def current_person(
-    conn: Connection, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+    request: Request,
+    conn: Connection,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session_token: Annotated[str | None, Depends(session_scheme)],
 ) -> Person:
-    return authenticate(conn, credentials)
+    """The caller by bearer token or session cookie (see api/auth.py; the bearer wins when both are sent)."""
+    return authenticate_request(request, conn, credentials, session_token)
 
 
 CurrentPerson = Annotated[Person, Depends(current_person)]

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 422: "invalid", 500: "internal"}  # fmt: skip
+          409: "conflict", 422: "invalid", 429: "too_many_requests", 500: "internal"}  # fmt: skip
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 
@@ -70,6 +71,13 @@ class Invalid(ApiError):
     status_code = 422
 
 
+class TooManyRequests(ApiError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_s))})
+
+
 def error_body(status_code: int, message: str, field: str | None = None) -> dict[str, Any]:
     detail = ErrorDetail(code=_CODES.get(status_code, "error"), message=message, field=field)
     return {"error": detail.model_dump(exclude_none=True)}
@@ -80,6 +88,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(psycopg.DataError, _unstorable_input)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -101,6 +110,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     fields = [None if e.get("type") == "json_invalid" else field_name(e.get("loc", ())) for e in errors]
     message = "; ".join(f"{f or 'body'}: {e.get('msg', 'invalid')}" for f, e in zip(fields, errors, strict=True))
     return JSONResponse(error_body(422, message or "invalid request", fields[0] if fields else None), 422)
+
+
+async def _unstorable_input(request: Request, exc: Exception) -> JSONResponse:
+    """Input that passed validation but that PostgreSQL cannot hold (a NUL character in text, a number beyond
+    the column's range): the caller's fault, so 422, never a server error."""
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return JSONResponse(error_body(422, f"the input cannot be stored: {first_line}"), 422)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from api.auth import SessionPolicy
 from edge_agent.errors import ConfigError
 from fluorowatch import __version__
-from fluorowatch.demo import seed_and_describe
+from fluorowatch.demo import demo_sign_in, seed_and_describe
 from fluorowatch.demo_fleet import sample_retailer
 from fluorowatch.import_command import add_import_parser
 from fluorowatch.logbook_command import add_logbook_parser
@@ -261,10 +262,16 @@ def _run(settings: Settings, args: argparse.Namespace, *, seed: bool) -> int:
         if not port_is_free(settings.http_host, port):
             port = free_port()
             print(f"http: port {settings.http_port} is taken; using {port}")
-        print(f"http: health at http://{settings.http_host}:{port}/healthz — Ctrl-C stops")
+        print(f"http: dashboard at http://{settings.http_host}:{port}/ (health /healthz) — Ctrl-C stops")
+        if seed:
+            email, password = demo_sign_in(services.database_url)
+            print(f"dashboard: sign in as {email} with password {password}")
 
         def serve() -> None:
-            serve_http(services.database_url, settings.http_host, port, exit_after_s=args.exit_after)
+            policy = SessionPolicy(idle=timedelta(hours=settings.session_idle_hours),
+                                   absolute=timedelta(days=settings.session_absolute_days))  # fmt: skip
+            serve_http(services.database_url, settings.http_host, port, exit_after_s=args.exit_after,
+                       session_policy=policy, topic_prefix=settings.topic_prefix)  # fmt: skip
 
         run_stack(services, settings.topic_prefix, serve, data_dir=settings.data_dir,
                   gap_minutes=settings.data_gap_minutes, simulated=simulated)  # fmt: skip

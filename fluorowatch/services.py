@@ -11,6 +11,7 @@ import psycopg
 import uvicorn
 
 from api.app import create_app
+from api.auth import SessionPolicy
 from storage.db import open_pool, wait_for_database
 from storage.migrate import Migration, migrate
 from storage.timescale import TimeSeriesLayout, apply_time_series_layout
@@ -33,10 +34,19 @@ def prepare_database(url: str, retention_days: int, wait_s: float = 30.0) -> Pre
     return PreparedDatabase(applied, layout)
 
 
-def serve_http(database_url: str, host: str, port: int, *, exit_after_s: float | None = None) -> None:
+def serve_http(
+    database_url: str,
+    host: str,
+    port: int,
+    *,
+    exit_after_s: float | None = None,
+    session_policy: SessionPolicy | None = None,
+    topic_prefix: str = "fw",
+) -> None:
     """Serve the API until Ctrl-C / SIGTERM (or `exit_after_s` seconds, for scripted runs)."""
     with open_pool(database_url, max_size=5) as pool:
-        config = uvicorn.Config(create_app(pool), host=host, port=port, log_level="warning")
+        app = create_app(pool, session_policy=session_policy, topic_prefix=topic_prefix)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
         server = uvicorn.Server(config)
         if exit_after_s is not None:
             timer = threading.Timer(exit_after_s, lambda: setattr(server, "should_exit", True))

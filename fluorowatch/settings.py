@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # delay (alerts.lifecycle); the manager is notified at once in any case (REGULATION.md (p) ニ).
     escalation_hours: float = Field(default=4.0, gt=0, le=7 * 24)
     public_url: str = "http://127.0.0.1:8000"  # where people open fluorowatch: the links in notifications
+    # A web session ends after this long unused, and this long after signing in however used (api/auth.py).
+    session_idle_hours: float = Field(default=12.0, gt=0, le=7 * 24)
+    session_absolute_days: float = Field(default=7.0, gt=0, le=90)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")

@@ -1,17 +1,23 @@
-"""`fluorowatch users`: add people with a role at a site, an organisation level or a contractor, and issue or
-revoke their API bearer tokens. A token is printed once, alone on stdout (``TOKEN=$(fluorowatch users token
-...)``); only its hash is stored, so a lost token is revoked and a new one issued.
+"""`fluorowatch users`: add people with a role at a site, an organisation level or a contractor, set the password
+they sign in with, and issue or revoke their API bearer tokens. A token is printed once, alone on stdout
+(``TOKEN=$(fluorowatch users token ...)``); only its hash is stored, so a lost token is revoked and a new one
+issued. A new password is read from stdin (``printf '%s' "$PW" | fluorowatch users password --email ...``), or
+asked for twice when stdin is a terminal; it is stored argon2-hashed, and the person's open web sessions end.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import psycopg
 
+from fluorowatch import passwords
 from fluorowatch.runtime import LOCAL_DATABASE_URL
+from storage import session_queries as sessions
 from storage import token_queries as q
 from storage.db import wait_for_database
 
@@ -39,6 +45,10 @@ def add_users_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="", help="what the token is for, e.g. the integration's name")
     token.set_defaults(handler=run_users_token)
+
+    password = sub.add_parser("password", help="set a person's password (read from stdin, or asked for)")
+    password.add_argument("--email", required=True)
+    password.set_defaults(handler=run_users_password)
 
     revoke = sub.add_parser("revoke", help="revoke a person's API tokens (all, or one by --token-id)")
     revoke.add_argument("--email", required=True)
@@ -72,6 +82,26 @@ def run_users_token(settings: Settings, args: argparse.Namespace) -> int:
     print(f"token {token_id} for {args.email}: shown once, store it now (revoke: fluorowatch users revoke "
           f"--email {args.email} --token-id {token_id})", file=sys.stderr)  # fmt: skip
     return 0
+
+
+def run_users_password(settings: Settings, args: argparse.Namespace) -> int:
+    new = passwords.check_new_password(_read_password())
+    with _connect(settings) as conn:
+        user_id = _user(conn, args.email)
+        sessions.set_password_hash(conn, user_id, passwords.hash_password(new))
+        ended = sessions.revoke_sessions_of(conn, user_id, now=datetime.now(UTC))
+        conn.commit()
+    print(f"{args.email}: password set; {ended} web session(s) ended")
+    return 0
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != first:
+            raise ValueError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def run_users_revoke(settings: Settings, args: argparse.Namespace) -> int:

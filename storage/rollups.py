@@ -45,6 +45,12 @@ def measurement_columns() -> list[str]:
     return [c.key for c in channels() if c.type is ChannelType.MEASUREMENT]
 
 
+def extreme_columns() -> list[tuple[str, str, str]]:
+    """(channel, its minimum column, its maximum column) in channels.csv order: the rollups' columns after the
+    averages (migration 0016)."""
+    return [(key, f"{key}_min", f"{key}_max") for key in measurement_columns()]
+
+
 def rollups_are_tables(conn: psycopg.Connection) -> bool:
     """True on the plain layout, where the rollups are tables this module maintains (not continuous aggregates)."""
     row = conn.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass('telemetry_hourly')").fetchone()
@@ -81,7 +87,14 @@ def _refresh_statement(level: RollupLevel) -> sql.Composed:
     count grows. Updating only then keeps a repeated refresh from rewriting anything, lets concurrent or
     stale recomputations never undo a newer one, and never shrinks a bucket whose raw rows retention deleted.
     """
-    columns = [sql.Identifier(c) for c in measurement_columns()]
+    averaged = [sql.Identifier(c) for c in measurement_columns()]
+    extremes = [
+        (sql.Identifier(key), sql.Identifier(low), sql.Identifier(high)) for key, low, high in extreme_columns()
+    ]
+    columns = [*averaged, *(column for _, low, high in extremes for column in (low, high))]
+    computed = [sql.SQL("avg(t.{})").format(c) for c in averaged] + [
+        sql.SQL("{}(t.{})").format(sql.SQL(f), key) for key, _, _ in extremes for f in ("min", "max")
+    ]
     table, bucket = sql.Identifier(level.table), sql.Identifier(level.bucket_column)
     unit = sql.Literal(level.date_trunc_unit)
     touched = sql.SQL(
@@ -114,6 +127,6 @@ def _refresh_statement(level: RollupLevel) -> sql.Composed:
         table=table,
         bucket=bucket,
         columns=sql.SQL(", ").join(columns),
-        averages=sql.SQL(", ").join(sql.SQL("avg(t.{})").format(c) for c in columns),
+        averages=sql.SQL(", ").join(computed),
         updates=sql.SQL(", ").join(sql.SQL("{c} = EXCLUDED.{c}").format(c=c) for c in columns),
     )

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from fluorowatch.settings import MIN_RETENTION_DAYS
-from storage.rollups import LEVELS, RollupLevel, measurement_columns, rollups_are_tables
+from storage.rollups import LEVELS, RollupLevel, extreme_columns, measurement_columns, rollups_are_tables
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,12 @@ def _continuous_aggregate(level: RollupLevel) -> sql.Composed:
     """The rollup as a continuous aggregate. Hours are real-time (the open hour is answered from raw rows);
     days are materialized only, so that, as on the plain layout, a day appears once it has ended."""
     averages = sql.SQL(", ").join(
-        sql.SQL("avg({col}) AS {col}").format(col=sql.Identifier(c)) for c in measurement_columns()
+        [sql.SQL("avg({col}) AS {col}").format(col=sql.Identifier(c)) for c in measurement_columns()]
+        + [  # the extremes of migration 0016, after the averages as on the plain layout
+            sql.SQL("{f}({col}) AS {name}").format(f=sql.SQL(f), col=sql.Identifier(key), name=sql.Identifier(name))
+            for key, low, high in extreme_columns()
+            for f, name in (("min", low), ("max", high))
+        ]
     )
     bucket = sql.SQL("time_bucket(INTERVAL {width}, ts)").format(width=sql.Literal(f"1 {level.date_trunc_unit}"))
     return sql.SQL(

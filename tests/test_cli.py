@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from fluorowatch.cli import build_parser
+from fluorowatch.demo_fleet import COMPANY
 from fluorowatch.runtime import free_port
 
 NewDatabase = Callable[[str], str]
@@ -83,8 +84,14 @@ def test_demo_seeds_the_sample_retailer_once_and_serves_until_stopped(new_databa
     assert "seeded Sakura Mart" in first.stdout
     assert "already seeded: Sakura Mart" in second.stdout
     assert "stopped" in second.stdout
+    assert "dashboard: sign in as demo@example.jp with password " in second.stdout
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM equipment").fetchone() == (42,)
+        roles = conn.execute(
+            """SELECT r.role, o.name FROM role_assignment r JOIN app_user u ON u.id = r.user_id
+               JOIN organisation o ON o.id = r.organisation_id WHERE u.email = 'demo@example.jp'"""
+        ).fetchall()
+        assert roles == [("admin", COMPANY)]  # the dashboard shows the sample retailer to the demo's person
 
 
 def test_up_prepares_the_database_without_seeding_and_stops_cleanly(new_database: NewDatabase) -> None:

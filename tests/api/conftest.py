@@ -94,11 +94,15 @@ def _build(conn: psycopg.Connection, url: str) -> World:
     return World(url, company_id, branch_id, other_company_id, sites, by_name)
 
 
-@pytest.fixture(scope="session")
-def world(new_migrated_database: Callable[[str], str]) -> World:
-    url = new_migrated_database("api")
+def world_in(url: str) -> World:
+    """The personas and their company, committed in the database at ``url``."""
     with psycopg.connect(url) as conn:
         return _build(conn, url)
+
+
+@pytest.fixture(scope="session")
+def world(new_migrated_database: Callable[[str], str]) -> World:
+    return world_in(new_migrated_database("api"))
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,7 @@ def test_daily_view_averages_every_measurement_channel_and_counts_readings(conn:
         "day_utc",
         "readings",
         *measurements,
+        *(name for key in measurements for name in (f"{key}_min", f"{key}_max")),  # migration 0016
     ]
     conn.execute(
         "INSERT INTO telemetry (equipment_id, circuit_no, ts, suction_pressure_mpag) VALUES"

@@ -212,6 +212,7 @@ def test_each_rollup_has_one_averaged_column_per_measurement_channel_in_channels
         (table,),
     ).fetchall()
     measurements = [c.key for c in channels() if c.type is ChannelType.MEASUREMENT]
-    assert [name for name, _ in columns] == ["equipment_id", "circuit_no", bucket, "readings", *measurements]
-    assert {data_type for name, data_type in columns if name in measurements} == {"double precision"}
+    extremes = [name for key in measurements for name in (f"{key}_min", f"{key}_max")]  # migration 0016
+    assert [name for name, _ in columns] == ["equipment_id", "circuit_no", bucket, "readings", *measurements, *extremes]
+    assert {data_type for name, data_type in columns if name in measurements + extremes} == {"double precision"}
     assert {name: data_type for name, data_type in columns}[bucket] == "timestamp with time zone"

@@ -69,9 +69,13 @@ def test_timescale_replaces_each_rollup_table_with_a_continuous_aggregate_of_the
     assert f"timescaledb.materialized_only = {'true' if bucket == 'day' else 'false'}" in aggregate
     assert f"time_bucket(INTERVAL '1 {bucket}', ts) AS \"{table_columns[2]}\", count(*) AS readings" in aggregate
     assert table_columns[3] == "readings"
-    for column in table_columns[4:]:
+    averaged = [c for c in table_columns[4:] if not c.endswith(("_min", "_max"))]
+    for column in averaged:
         assert f'avg("{column}") AS "{column}"' in aggregate
-    assert aggregate.index(f'avg("{table_columns[4]}")') < aggregate.index(f'avg("{table_columns[-1]}")')
+        assert f'min("{column}") AS "{column}_min"' in aggregate  # the extremes of migration 0016
+        assert f'max("{column}") AS "{column}_max"' in aggregate
+    assert table_columns[4 + len(averaged) :] == [f"{c}_{e}" for c in averaged for e in ("min", "max")]
+    assert aggregate.index(f'avg("{averaged[0]}")') < aggregate.index(f'avg("{averaged[-1]}")')
 
 
 @pytest.mark.parametrize("retention_days", [MIN_RETENTION_DAYS, 1095])
