@@ -19,7 +19,7 @@ demo: $(BIN)/fluorowatch
 chromium:
 	@test -x /usr/bin/chromium || { \
 		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver; }
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
 
 test: $(BIN)/fluorowatch chromium
 	$(BIN)/pytest
