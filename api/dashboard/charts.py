@@ -1,7 +1,8 @@
 """Charts as SVG, drawn on the server: a polyline of values over time against the learned baseline band.
 
-No chart library: a time axis with day ticks, a value axis with a few round ticks, the band (baseline level
-± 2 spreads) as a shaded rectangle and the values as a line, broken where hours are missing.
+No chart library: a time axis with day ticks, a value axis with a few round ticks, the band (the baseline's
+expected value ± 2 spreads at each hour, storage.chart_series) as a shaded area and the values as a line, both
+broken where hours are missing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 WIDTH, HEIGHT = 640, 180
@@ -18,10 +20,33 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 12, 10, 24
 LOCAL_ZONE = ZoneInfo("Asia/Tokyo")
 
 
+Point = tuple[datetime, float | None]
+
+
 @dataclass(frozen=True)
 class Band:
-    low: float
-    high: float
+    """The shaded range at each moment: ``(at, low, high)``; a moment without a range is None."""
+
+    points: Sequence[tuple[datetime, float | None, float | None]]
+    max_gap: timedelta | None = timedelta(minutes=90)  # the band breaks where two moments are further apart
+
+    @classmethod
+    def constant(cls, low: float, high: float, start: datetime, end: datetime) -> Band:
+        return cls([(start, low, high), (end, low, high)], max_gap=None)
+
+
+def _runs(points: Sequence[tuple[Any, ...]], max_gap: timedelta | None) -> list[list[tuple[Any, ...]]]:
+    """The points split where a value is missing (None or not finite) or the time between two exceeds max_gap."""
+    runs: list[list[tuple[Any, ...]]] = [[]]
+    for point in points:
+        at, values = point[0], point[1:]
+        if any(v is None or not math.isfinite(v) for v in values):
+            runs.append([])
+            continue
+        if runs[-1] and max_gap is not None and at - runs[-1][-1][0] > max_gap:
+            runs.append([])
+        runs[-1].append(point)
+    return [run for run in runs if run]
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -45,15 +70,17 @@ def _label(value: float) -> str:
 
 
 def line_chart(
-    points: Sequence[tuple[datetime, float | None]],
+    points: Sequence[Point],
     start: datetime,
     end: datetime,
     *,
     band: Band | None = None,
     title: str = "",
     no_data: str = "no data",
+    max_gap: timedelta | None = timedelta(minutes=90),
 ) -> str:
-    """SVG markup of ``points`` between ``start`` and ``end`` (aware datetimes), with ``band`` shaded."""
+    """SVG markup of ``points`` between ``start`` and ``end`` (aware datetimes), with ``band`` shaded; the line
+    and the band break where a value is missing or two points are more than ``max_gap`` apart."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     values = [v for _, v in points if v is not None and math.isfinite(v)]
     parts = [
@@ -66,8 +93,10 @@ def line_chart(
         parts.append("</svg>")
         return "".join(parts)
     low, high = min(values), max(values)
-    if band is not None:
-        low, high = min(low, band.low), max(high, band.high)
+    band_runs = [] if band is None else _runs(band.points, band.max_gap)
+    for run in band_runs:
+        low = min(low, *(float(p[1]) for p in run))
+        high = max(high, *(float(p[2]) for p in run))
     pad = (high - low) * 0.08 or max(abs(high) * 0.05, 0.5)
     low, high = low - pad, high + pad
     span_s = max((end - start).total_seconds(), 1.0)
@@ -87,21 +116,16 @@ def line_chart(
         parts.append(f'<line class="grid" x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{TOP}" y2="{TOP + plot_h}"/>')
         parts.append(f'<text class="xtick" x="{x(day):.1f}" y="{HEIGHT - 6}">{day:%m/%d}</text>')
         day += timedelta(days=step_days)
-    if band is not None:
-        top, bottom = y(band.high), y(band.low)
-        parts.append(
-            f'<rect class="band" x="{LEFT}" y="{top:.1f}" width="{plot_w}" height="{max(bottom - top, 1):.1f}"/>'
-        )
-    segment: list[str] = []
-    for at, value in [*points, (end, None)]:
-        if value is None or not math.isfinite(value):
-            if len(segment) > 1:
-                parts.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
-            elif segment:
-                cx, cy = segment[0].split(",")
-                parts.append(f'<circle class="dot" cx="{cx}" cy="{cy}" r="1.5"/>')
-            segment = []
-            continue
-        segment.append(f"{x(at):.1f},{y(value):.1f}")
+    for run in band_runs:
+        edge = [f"{x(p[0]):.1f},{y(float(p[2])):.1f}" for p in run]
+        edge += [f"{x(p[0]):.1f},{y(float(p[1])):.1f}" for p in reversed(run)]
+        parts.append(f'<polygon class="band" points="{" ".join(edge)}"/>')
+    for run in _runs(points, max_gap):
+        if len(run) > 1:
+            line = " ".join(f"{x(at):.1f},{y(float(value)):.1f}" for at, value in run)
+            parts.append(f'<polyline class="series" points="{line}"/>')
+        else:
+            at, value = run[0]
+            parts.append(f'<circle class="dot" cx="{x(at):.1f}" cy="{y(float(value)):.1f}" r="1.5"/>')
     parts.append("</svg>")
     return "".join(parts)

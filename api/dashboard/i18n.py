@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from fastapi import Request
 
-from compliance.logbook import FIELD_LABELS, KIND_LABELS, Kind
 from fluorowatch.domain.equipment import EQUIPMENT_KIND_LABELS, EquipmentKind
 
 LANGUAGES = ("ja", "en")
@@ -41,10 +40,24 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "fleet.site": ("店舗", "Site"),
     "fleet.units": ("台", "units"),
     "legend.title": ("凡例", "Legend"),
-    "status.leak": ("漏えいアラート", "Leak alert"),
+    # a unit's and a site's colour (compliance.unit_status), with what it means
+    "colour.red": ("要対応", "Act now"),
+    "colour.amber": ("注意", "Attention"),
+    "colour.green": ("正常", "Fine"),
+    "colour.grey": ("対象外", "Not in service"),
+    "colour.red.means": (
+        "漏えいアラート、修理・確認の済んでいない漏えい、または点検期限切れ",
+        "an open leak alert, a confirmed leak not yet repaired and verified, or an overdue inspection",
+    ),
+    "colour.amber.means": ("その他のアラート、または点検期限が近い", "another open alert, or an inspection due soon"),
+    "colour.green.means": ("いずれもなし", "none of these"),
+    "colour.grey.means": (
+        "廃棄済みの設備(稼働中の設備のない店舗)",
+        "a unit disposed of (a site without units in service)",
+    ),
+    # an inspection's state in the due list (compliance.schedule)
     "status.overdue": ("点検期限切れ", "Inspection overdue"),
     "status.due_soon": ("点検期限が近い", "Inspection due soon"),
-    "status.ok": ("異常なし", "Fine"),
     "status.not_due": ("期限前", "Not due"),
     "unit.management_no": ("管理番号", "Unit no."),
     "unit.kind": ("機器の種類", "Kind"),
@@ -53,8 +66,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "unit.status": ("状態", "Status"),
     "unit.charts": ("運転値と学習したベースライン", "Operating values against the learned baseline"),
     "unit.charts.note": (
-        "線: 1時間ごとの値 / 帯: 学習したベースライン(中央値 ± 2σ)",
-        "Line: hourly values / band: the learned baseline (median ± 2σ)",
+        "線: 1時間ごとの平均値 / 帯: 学習したベースラインの予測値 ± 2σ(外気温・設定温度から)",
+        "Line: hourly averages / band: the learned baseline's expected value ± 2σ (from ambient and setpoint)",
     ),
     "unit.charge_estimate": ("冷媒量の推定(適正量に対する残量 %)", "Charge estimate (% of the proper charge left)"),
     "unit.no_data": ("この期間のデータはありません", "No data in this period"),
@@ -167,8 +180,6 @@ _KIND_EN = {
     EquipmentKind.CHILLER: "Chiller", EquipmentKind.TURBO_CHILLER: "Turbo chiller",
 }  # fmt: skip
 _CATALOGUE.update({f"kind.{k.value}": (EQUIPMENT_KIND_LABELS[k], _KIND_EN[k]) for k in EquipmentKind})
-_CATALOGUE.update({f"logbook.{k.value}": (KIND_LABELS[k], k.value.replace("_", " ")) for k in Kind})
-_CATALOGUE.update({f"field.{k}": (label, k.replace("_", " ")) for k, label in FIELD_LABELS.items()})
 _CATALOGUE.update(
     {
         "ticket.open": ("受付", "Open"),

@@ -7,7 +7,7 @@ page's script with the ``X-CSRF-Token`` header.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,12 +25,18 @@ from api.auth import person_or_none
 from api.dashboard import charts, data
 from api.dashboard.i18n import LANG_COOKIE, LANGUAGES, catalogue, language_of, translator
 from api.deps import Connection
-from compliance import ticket_service
+from api.scoping import configured_lead_days
+from compliance import logbook_service, ticket_service
 from compliance.exports import due_list_csv, due_list_xlsx
+from compliance.fleet import AssessedUnit
 from compliance.leakage import fiscal_year_of
 from compliance.leakage_service import live_leakage
+from compliance.logbook import KIND_LABELS, render
+from compliance.logbook_pdf import kg_text
 from compliance.schedule import DueItem
-from storage import logbook_queries
+from storage import telemetry_queries
+from storage.chart_series import PAGE_CHANNELS, channel_values, circuit_baseline, stored_keys
+from storage.rollups import HOURLY
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -46,9 +52,12 @@ def _local_time(value: datetime | str | None) -> str:
 
 
 templates.env.filters["local"] = _local_time
+templates.env.filters["kg"] = kg_text
 router = APIRouter(include_in_schema=False)
 
-POLL_SECONDS = 20  # the live updates: how often the page asks /live whether anything changed (app.state may override)
+POLL_SECONDS = 20  # the live updates: how often the page asks /live whether anything changed, as the page says
+# app.state.dashboard_poll_seconds, when set, is how often the script really asks (the browser tests ask quickly);
+# the page still prints POLL_SECONDS, so its text (and the screenshots) do not depend on it.
 CHART_DAYS = 14
 
 
@@ -62,6 +71,12 @@ class LoginNeeded(Exception):
 
 def _today(request: Request) -> date:
     return ticket_service.local_date(_now(request))
+
+
+def _units(
+    request: Request, conn: psycopg.Connection, person: Person, equipment_id: int | None = None
+) -> list[AssessedUnit]:
+    return data.visible_units(conn, person, _today(request), configured_lead_days(request), equipment_id)
 
 
 def _now(request: Request) -> datetime:
@@ -89,16 +104,15 @@ def _render(request: Request, name: str, person: Person | None, status_code: int
             "messages": {k: v for k, v in catalogue(language).items() if k in _JS_KEYS},
             "person": person,
             "roles": roles,
-            "poll_seconds": getattr(request.app.state, "dashboard_poll_seconds", POLL_SECONDS),
+            "poll_seconds": POLL_SECONDS,
+            "poll_interval": getattr(request.app.state, "dashboard_poll_seconds", POLL_SECONDS),
             "path": request.url.path,
-            "field_keys": _FIELD_KEYS,
             **context,
         },
         status_code=status_code,
     )
 
 
-_FIELD_KEYS = {key for key in catalogue("en") if key.startswith("field.")}
 _JS_KEYS = {"busy", "alerts.done", "tickets.recorded", "tickets.refused", "imports.ok", "imports.failed",
             "imports.line", "imports.field", "imports.message", "login.failed", "error.title"}  # fmt: skip
 
@@ -124,45 +138,58 @@ def switch_language(code: str, next: str = "/") -> Response:
 @router.get("/", response_class=HTMLResponse)
 def fleet_page(request: Request, conn: Connection) -> Response:
     person = _signed_in(request, conn)
-    sites = data.fleet(conn, person, _today(request))
+    sites = data.fleet(conn, person, _today(request), configured_lead_days(request))
     return _render(request, "fleet.html", person, sites=sites, live=True)
 
 
 @router.get("/units/{equipment_id}", response_class=HTMLResponse)
 def unit_page(request: Request, equipment_id: int, conn: Connection) -> Response:
     person = _signed_in(request, conn)
-    units = data.visible_units(conn, person, _today(request), equipment_id)
-    if not units:
+    units = _units(request, conn, person, equipment_id)
+    charted = telemetry_queries.unit_for_charts(conn, equipment_id)
+    if not units or charted is None:
         return _render(request, "error.html", person, status_code=404, message_key="unit.not_found")
-    unit = units[0]
     t = translator(language_of(request))
     end = _now(request).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     start = end - timedelta(days=CHART_DAYS)
-    circuits = []
-    for circuit_no in data.circuits(conn, equipment_id):
-        series = data.hourly_series(conn, equipment_id, circuit_no, start, end)
-        levels = data.baseline_levels(conn, equipment_id, circuit_no)
-        chart_list = []
-        for key in data.CHART_CHANNELS:
-            band = None
-            if key in levels:
-                level, sigma = levels[key]
-                band = charts.Band(level - 2 * sigma, level + 2 * sigma)
-            svg = charts.line_chart(series[key], start, end, band=band, title=t(f"chart.{key}"),
-                                    no_data=t("unit.no_data"))  # fmt: skip
-            chart_list.append({"title": t(f"chart.{key}"), "svg": Markup(svg)})
-        charge = data.charge_series(conn, equipment_id, circuit_no, start, end)
-        charge_svg = charts.line_chart(charge, start, end, band=charts.Band(95, 100), title=t("chart.charge_pct"),
-                                       no_data=t("unit.no_data"))  # fmt: skip
-        latest = next((v for _, v in reversed(charge) if v is not None), None)
-        circuits.append({"no": circuit_no, "charts": chart_list, "has_baseline": bool(levels),
-                         "charge_svg": Markup(charge_svg), "charge_latest": latest})  # fmt: skip
+    circuits = [_circuit_charts(conn, equipment_id, n, charted.refrigerant, start, end, t) for n in charted.circuits]
     alerts = [a for a in alert_service.visible_alerts(conn, person, limit=1000) if a["equipment_id"] == equipment_id]
+    logbook = [{"entry": e, "kind": KIND_LABELS[e.kind], "fields": render(e)}
+               for e in logbook_service.entries(conn, equipment_id)]  # fmt: skip
     return _render(
-        request, "unit.html", person, unit=unit, circuits=circuits, alerts=alerts[:50],
-        tickets=data.tickets(conn, person, equipment_id), logbook=logbook_queries.entries(conn, equipment_id),
-        live=True, live_unit=equipment_id,
+        request, "unit.html", person, unit=units[0], circuits=circuits, alerts=alerts[:50],
+        tickets=data.tickets(conn, person, equipment_id), logbook=logbook, live=True, live_unit=equipment_id,
     )  # fmt: skip
+
+
+def _circuit_charts(
+    conn: psycopg.Connection, equipment_id: int, circuit_no: int, refrigerant: str, start: datetime, end: datetime,
+    t: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """One circuit's charts: the API's hourly values (storage.chart_series, as GET .../telemetry?resolution=hour)
+    against its baseline's expected value ± 2 spreads and the charge estimate (as GET .../baseline)."""
+    columns = telemetry_queries.rollup_columns(
+        conn, HOURLY, equipment_id, circuit_no, stored_keys(PAGE_CHANNELS), start, end
+    )
+    values = channel_values(columns, PAGE_CHANNELS, refrigerant)
+    baseline = circuit_baseline(conn, equipment_id, circuit_no, PAGE_CHANNELS, start, end)
+    hours = [datetime.fromtimestamp(s, UTC) for s in baseline.starts.tolist()]
+    chart_list = []
+    for key in PAGE_CHANNELS:
+        band = None
+        if key in baseline.expected:
+            level, spread = baseline.expected[key]
+            band = charts.Band(list(zip(hours, (level - 2 * spread).tolist(), (level + 2 * spread).tolist(),
+                                        strict=True)))  # fmt: skip
+        svg = charts.line_chart(list(zip(columns.ts, values[key].values.tolist(), strict=True)), start, end,
+                                band=band, title=t(f"chart.{key}"), no_data=t("unit.no_data"))  # fmt: skip
+        chart_list.append({"title": t(f"chart.{key}"), "svg": Markup(svg)})
+    charge = list(zip(hours, (100.0 - baseline.lost_pct).tolist(), strict=True))
+    charge_svg = charts.line_chart(charge, start, end, band=charts.Band.constant(95, 100, start, end),
+                                   title=t("chart.charge_pct"), no_data=t("unit.no_data"))  # fmt: skip
+    latest = next((v for _, v in reversed(charge) if v == v), None)  # the newest hour the detector judged
+    return {"no": circuit_no, "charts": chart_list, "has_baseline": baseline.model is not None,
+            "charge_svg": Markup(charge_svg), "charge_latest": latest}  # fmt: skip
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -187,9 +214,10 @@ def live(request: Request, conn: Connection, unit: int | None = None) -> Respons
         (sites, unit, unit),
     ).fetchone()
     parts = [str(v) for v in (row or ())]
-    if unit is not None and unit in {u.id for u in data.visible_units(conn, person, _today(request), unit)}:
+    if unit is not None and _units(request, conn, person, unit):
         latest = conn.execute(
-            """SELECT max(ts) FROM telemetry WHERE equipment_id = %s AND ts > now() - interval '2 days'""", (unit,)
+            "SELECT max(ts) FROM telemetry WHERE equipment_id = %s AND ts > %s",
+            (unit, _now(request) - timedelta(days=2)),
         ).fetchone()
         parts.append(str(latest[0] if latest else None))
         hours = conn.execute("SELECT max(hour_utc) FROM detector_hour WHERE equipment_id = %s", (unit,)).fetchone()
@@ -210,35 +238,28 @@ def _error(status_code: int, message: str) -> JSONResponse:
 @router.get("/inspections", response_class=HTMLResponse)
 def inspections_page(request: Request, conn: Connection) -> Response:
     person = _signed_in(request, conn)
-    rows = _inspection_rows(conn, person, _today(request))
+    rows = _inspection_rows(_units(request, conn, person))
     return _render(request, "inspections.html", person, rows=rows)
 
 
-def _inspection_rows(conn: psycopg.Connection, person: Person, today: date) -> list[dict[str, Any]]:
-    rows = []
-    for unit in data.visible_units(conn, person, today):
-        if unit.schedule is None:
-            continue
-        for due in unit.schedule.inspections():
-            rows.append({"unit": unit, "due": due})
+def _inspection_rows(units: list[AssessedUnit]) -> list[dict[str, Any]]:
+    """Every inspection of the units' schedules (compliance.fleet, as GET /api/v1/inspections/due), with its unit."""
+    rows = [{"unit": u.row, "due": due} for u in units for due in u.assessment.schedule.inspections()]
     return sorted(rows, key=_due_order)
 
 
 def _due_order(row: dict[str, Any]) -> tuple[date, str, str]:
     """Overdue first (no due date at all first of them), then by due date; replaced inspections last."""
     due_on = row["due"].due_on or (date.min if row["due"].status == "overdue" else date.max)
-    return due_on, row["unit"].site_code, row["unit"].management_no
+    return due_on, row["unit"]["site_code"], row["unit"]["management_no"]
 
 
 @router.get("/inspections/due.{fmt}")
 def inspections_download(request: Request, fmt: str, conn: Connection) -> Response:
     """The due list as CSV or XLSX (compliance.exports: the same columns as `fluorowatch` prints)."""
     person = _signed_in(request, conn)
-    items = [
-        DueItem(r["unit"].management_no, r["due"].kind, r["due"].due_on, r["due"].status, r["due"].due_before_restart)
-        for r in _inspection_rows(conn, person, _today(request))
-        if r["due"].due_on is not None
-    ]
+    dues = [(r["unit"]["management_no"], r["due"]) for r in _inspection_rows(_units(request, conn, person))]
+    items = [DueItem(no, d.kind, d.due_on, d.status, d.due_before_restart) for no, d in dues if d.due_on is not None]
     if fmt == "csv":
         body: bytes = due_list_csv(items).encode("utf-8-sig")
         media = "text/csv; charset=utf-8"

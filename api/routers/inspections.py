@@ -21,10 +21,9 @@ from api.deps import Connection, Now
 from api.errors import AUTH_ERRORS, Invalid, error_responses
 from api.scoping import LeadDays, Visible
 from compliance.exports import DUE_HEADER, due_rows, xlsx
-from compliance.schedule import STATUS_COLOUR, DueItem, due_in_period
+from compliance.fleet import assessed_units, due_between
+from compliance.schedule import STATUS_COLOUR
 from compliance.ticket_service import local_date
-from compliance.unit_status import assess
-from storage import equipment_queries
 
 router = APIRouter(prefix="/inspections", tags=["inspections"])
 
@@ -93,11 +92,7 @@ def inspections_due(
     if (end - start).days > MAX_DAYS:
         raise Invalid(f"to: at most {MAX_DAYS} days per request", field="to")
     today, lead = local_date(now), configured_lead_days if lead_days is None else lead_days
-    found: list[tuple[dict[str, Any], DueItem]] = []
-    for unit in equipment_queries.units(conn, visible.site_ids):
-        for item in due_in_period([assess(unit, today, lead).schedule], start, end):
-            found.append((unit, item))
-    found.sort(key=lambda f: (f[1].due_on, f[0]["site_code"], f[1].management_no, f[1].kind.value))
+    found = due_between(assessed_units(conn, visible.site_ids, today, lead), start, end)
     if fmt == "json":
         return [DuePublic(equipment_id=u["id"], site_id=u["site_id"], site_code=u["site_code"],
                           management_no=i.management_no, kind=i.kind.value, due_on=i.due_on, status=i.status.value,

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-import numpy as np
-import numpy.typing as npt
 import psycopg
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,12 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from alerts.service import visible_site_ids
 from api.deps import Connection, CurrentPerson, Now
 from api.errors import AUTH_ERRORS, Invalid, NotFound, error_responses
-from detectors.baseline import Baseline
-from detectors.derived import derive
-from detectors.features import HourlyValues
-from fluorowatch.domain.channels import ChannelType
 from fluorowatch.domain.channels import channels as all_channels
 from storage import telemetry_queries as q
+from storage.chart_series import CHARTABLE, PAGE_CHANNELS, channel_values, circuit_baseline, stored_keys
 from storage.telemetry_queries import Columns, FloatArray, Resolution, UnitForCharts
 
 router = APIRouter(prefix="/equipment/{equipment_id}", tags=["telemetry"])
@@ -49,16 +43,6 @@ HOURLY_UP_TO = timedelta(days=90)
 DEFAULT_RANGE = timedelta(days=1)
 MAX_POINTS = 20_000  # timestamps per circuit: two weeks of raw readings at 60 s, 2.3 years of hours
 BUCKET_SECONDS = {Resolution.raw: None, Resolution.hour: 3600, Resolution.day: 86400}
-MEASUREMENTS = {c.key: c.unit for c in all_channels() if c.type is ChannelType.MEASUREMENT}
-DERIVED = {"superheat_k": "K", "subcooling_k": "K"}
-CHARTABLE = {**MEASUREMENTS, **DERIVED}
-# what superheat and subcooling are derived from (detectors/derived.py)
-_SOURCES = {
-    "superheat_k": ("suction_temp_c", "evap_sat_temp_c", "suction_pressure_mpag"),
-    "subcooling_k": ("cond_sat_temp_c", "discharge_pressure_mpag", "liquid_temp_c"),
-}
-# the page's charts: pressures, superheat, subcooling, cabinet temperature
-PAGE_CHANNELS = ("suction_pressure_mpag", "discharge_pressure_mpag", "superheat_k", "subcooling_k", "cabinet_temp_c")
 
 _NOT_SEEN = "no such unit, or not one you may see"
 _UNKNOWN = ("channels: unknown channel 'suction_presure' (known: the measurement channels of channels.csv, "
@@ -178,7 +162,7 @@ def unit_telemetry(
     if chosen is not Resolution.raw and (end - start).total_seconds() / (BUCKET_SECONDS[chosen] or 1) > MAX_POINTS:
         raise Invalid(f"resolution: more than {MAX_POINTS} {chosen.value}s in the range; choose a longer resolution",
                       field="resolution")  # fmt: skip
-    stored = sorted({source for key in keys for source in _SOURCES.get(key, (key,))}, key=list(MEASUREMENTS).index)
+    stored = stored_keys(keys)
     series = []
     for number in circuits:
         if chosen is Resolution.raw:
@@ -275,19 +259,13 @@ def _resolution_for(span: timedelta) -> Resolution:
 
 
 def _circuit_series(columns: Columns, keys: Sequence[str], refrigerant: str) -> CircuitSeries:
-    derived = None
-    if any(key in DERIVED for key in keys) and len(columns):
-        ts_s = np.array([t.timestamp() for t in columns.ts])
-        derived = derive(columns.values, ts_s, refrigerant)
     result = {}
-    for key in keys:
-        if key in DERIVED:
-            values = getattr(derived, key) if derived is not None else np.empty(0)
-            result[key] = ChannelSeries(unit=DERIVED[key], values=_listed(values))
-        else:
-            low = None if columns.low is None else _listed(columns.low[key])
-            high = None if columns.high is None else _listed(columns.high[key])
-            result[key] = ChannelSeries(unit=MEASUREMENTS[key], values=_listed(columns.values[key]), min=low, max=high)
+    for key, found in channel_values(columns, keys, refrigerant).items():
+        result[key] = ChannelSeries(
+            unit=CHARTABLE[key], values=_listed(found.values),
+            min=None if found.low is None else _listed(found.low),
+            max=None if found.high is None else _listed(found.high),
+        )  # fmt: skip
     return CircuitSeries(circuit_no=columns.circuit_no, ts=columns.ts, readings=columns.readings, channels=result)
 
 
@@ -295,49 +273,21 @@ def _circuit_baseline(
     conn: psycopg.Connection, equipment_id: int, circuit_no: int, keys: Sequence[str], start: datetime,
     end: datetime, daily: bool,
 ) -> CircuitBaseline:  # fmt: skip
-    hours = q.baseline_hours(conn, equipment_id, circuit_no, start, end)
-    model = q.active_model(conn, equipment_id, circuit_no)
-    n = len(hours.hour_s)
-    expected: dict[str, tuple[FloatArray, FloatArray]] = {}
-    if model is not None and n:
-        baseline = Baseline.from_json(model.model["baseline"])  # type: ignore[arg-type]
-        wanted = replace(baseline, models={k: m for k, m in baseline.models.items() if k in keys})
-        context = HourlyValues(hours.hour_s, {"ambient_temp_c": hours.ambient_temp_c,
-                                              "cabinet_setpoint_c": hours.cabinet_setpoint_c},
-                               np.ones(n, dtype=np.int64), np.ones(n, dtype=np.int64))  # fmt: skip
-        known = wanted.expected_with_spread(context)
-        expected = {key: known[key] for key in keys if key in known}
-    starts, lost, sigma = hours.hour_s, hours.lost_pct, hours.sigma_pct
-    if daily:
-        days, index = np.unique(np.floor(hours.hour_s / 86400.0), return_inverse=True)
-        starts = days * 86400.0
-
-        def mean(values: FloatArray) -> FloatArray:
-            return _daily_mean(values, index, len(days))
-
-        lost, sigma = mean(lost), mean(sigma)
-        expected = {k: (mean(v), mean(s)) for k, (v, s) in expected.items()}
+    found = circuit_baseline(conn, equipment_id, circuit_no, keys, start, end, daily)
+    model = found.model
     return CircuitBaseline(
         circuit_no=circuit_no,
         model_version=None if model is None else model.version,
         trained_from=None if model is None else model.trained_from,
         trained_until=None if model is None else model.trained_until,
-        ts=[datetime.fromtimestamp(t, UTC) for t in starts.tolist()],
+        ts=[datetime.fromtimestamp(t, UTC) for t in found.starts.tolist()],
         expected={
-            k: ExpectedSeries(unit=CHARTABLE[k], values=_listed(v), spread=_listed(s)) for k, (v, s) in expected.items()
+            k: ExpectedSeries(unit=CHARTABLE[k], values=_listed(v), spread=_listed(s))
+            for k, (v, s) in found.expected.items()
         },
-        charge_lost_pct=_listed(lost),
-        charge_sigma_pct=_listed(sigma),
+        charge_lost_pct=_listed(found.lost_pct),
+        charge_sigma_pct=_listed(found.sigma_pct),
     )
-
-
-def _daily_mean(values: FloatArray, index: npt.NDArray[np.intp], n: int) -> FloatArray:
-    """Mean of each day's finite values; NaN for a day without any."""
-    finite = np.isfinite(values)
-    total = np.bincount(index[finite], weights=values[finite], minlength=n)
-    count = np.bincount(index[finite], minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(np.where(count > 0, total / np.maximum(count, 1), np.nan), dtype=np.float64)
 
 
 def _listed(values: FloatArray) -> list[float | None]:

@@ -3,8 +3,12 @@ API tests' world (tests/api/conftest.py: a company with two stores, a contractor
 another company), passwords for the personas, and Debian's chromium driven by playwright.
 
 Store A has a unit with two weeks of readings, a learned baseline, the detector's charge estimate, an open leak
-alert, a confirmed leak with a repair ticket for the contractor, and a logbook entry; the outsider's company has
-a unit of its own (which nobody at the first company may see, and the outsider sees only that one).
+alert, a confirmed leak with a repair ticket for the contractor, and a logbook entry; store B has a unit whose
+first inspection is due soon, a new one and one disposed of; the outsider's company has a unit of its own (which
+nobody at the first company may see, and the outsider sees only that one).
+
+The app runs on a fixed clock (NOW) and everything is seeded relative to it, so the screenshots are the same on
+every run.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from api.app import create_app
 from compliance.ticket_service import local_date
+from detectors.baseline import Baseline, ValueModel
 from fluorowatch.passwords import hash_password
 from storage.db import open_pool
+from storage.rollups import refresh_rollups
 from storage.session_queries import set_password_hash
 from tests.api.conftest import SITE_A, SITE_B, SITE_C, World, _build
 
@@ -39,6 +45,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]  # fmt: skip
 PASSWORD = "correct horse battery staple"
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)  # the app's clock: noon in Japan
+POLL_SECONDS = 1  # how often the pages ask /live in the tests (they still print the default)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,15 @@ def _unit(conn: psycopg.Connection, site_id: int, management_no: str, installed_
     return int(row[0])
 
 
+def _baseline(start: datetime, levels: dict[str, tuple[float, float]]) -> dict[str, Any]:
+    """A learned baseline (detectors.baseline) whose expected values are the levels, whatever the weather."""
+    models = {key: ValueModel(level, (0.0,) * 6, sigma, level) for key, (level, sigma) in levels.items()}
+    since = (start - timedelta(days=30)).timestamp()
+    wide = (1e9,) * 6
+    return Baseline(1, since, start.timestamp(), 30 * 24, (0.0,) * 6, (1.0,) * 6, tuple(-w for w in wide), wide,
+                    models).to_json()  # fmt: skip
+
+
 def _readings(conn: psycopg.Connection, unit_id: int, now: datetime) -> None:
     """Two weeks of readings every 30 minutes; the subcooling sinks over the last days (the leak)."""
     start = now - timedelta(days=14)
@@ -93,11 +110,10 @@ def _readings(conn: psycopg.Connection, unit_id: int, now: datetime) -> None:
                VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s)""",
             rows,
         )
-        model = {"baseline": {"models": {
-            "superheat_k": {"level": 8.0, "sigma": 0.4}, "subcooling_k": {"level": 4.0, "sigma": 0.3},
-            "suction_pressure_mpag": {"level": 0.25, "sigma": 0.015},
-            "discharge_pressure_mpag": {"level": 1.75, "sigma": 0.08},
-        }}}  # fmt: skip
+        model = {"baseline": _baseline(start, {
+            "superheat_k": (8.0, 0.4), "subcooling_k": (4.0, 0.3), "suction_pressure_mpag": (0.25, 0.015),
+            "discharge_pressure_mpag": (1.75, 0.08),
+        })}  # fmt: skip
         cur.execute(
             """INSERT INTO detector_model (equipment_id, circuit_no, version, trained_from, trained_until, reason,
                    model)
@@ -109,10 +125,11 @@ def _readings(conn: psycopg.Connection, unit_id: int, now: datetime) -> None:
                VALUES (%s, 1, %s, 1, true, %s)""",
             [(unit_id, start + timedelta(hours=h), max(0.0, (h - 240) / 96 * 4.0)) for h in range(14 * 24)],
         )
+    refresh_rollups(conn, now)  # the hourly rollup the charts read (storage.telemetry_queries)
 
 
 def _seed(world: World) -> Seeded:
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    now = NOW
     today = local_date(now)
     confirmed_on = today - timedelta(days=5)
     with psycopg.connect(world.url) as conn:
@@ -120,7 +137,10 @@ def _seed(world: World) -> Seeded:
             set_password_hash(conn, persona.user_id, hash_password(PASSWORD))
         unit_id = _unit(conn, world.sites[SITE_A], "SC-E2E-1")
         _unit(conn, world.sites[SITE_A], "SC-E2E-2")
-        _unit(conn, world.sites[SITE_B], "SC-B-1", installed_on=today - timedelta(days=10))
+        _unit(conn, world.sites[SITE_B], "SC-B-1", installed_on=today - timedelta(days=80))  # inspection due soon
+        _unit(conn, world.sites[SITE_B], "SC-B-2", installed_on=today - timedelta(days=10))  # nothing due yet
+        disposed = _unit(conn, world.sites[SITE_B], "SC-B-0", installed_on=date(2015, 4, 1))
+        conn.execute("UPDATE equipment SET disposed_on = %s WHERE id = %s", (today - timedelta(days=30), disposed))
         _unit(conn, world.sites[SITE_C], "OTHER-9")
         _readings(conn, unit_id, now)
         alert = conn.execute(
@@ -161,8 +181,8 @@ def seeded(new_migrated_database: Callable[[str], str]) -> Iterator[Seeded]:
     seeded = _seed(world)
     port = _free_port()
     with open_pool(url, max_size=6) as pool:
-        app = create_app(pool)
-        app.state.dashboard_poll_seconds = 1  # the live updates, quickly
+        app = create_app(pool, clock=lambda: NOW)
+        app.state.dashboard_poll_seconds = POLL_SECONDS  # the live updates, quickly (the pages print the default)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

@@ -4,6 +4,7 @@ the screenshots of docs/dashboard.md (docs/images/dashboard-*.png)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import psycopg
@@ -37,10 +38,13 @@ def test_manager_sees_the_fleet_with_status_colours_and_the_unit_page(sign_in: S
     page = sign_in("manager_site", lang="en")
     expect(page.locator("h1")).to_have_text("Fleet")
     row = page.locator("tr.unit", has_text=seeded.unit_no)
-    expect(row).to_have_attribute("data-status", "leak")
-    expect(row.locator(".status")).to_have_text("Leak alert")
+    expect(row).to_have_attribute("data-colour", "red")
+    expect(row.locator(".status")).to_have_text("Act now")
+    expect(row.locator(".status")).to_have_attribute("title", re.compile("1 open leak alert"))
+    expect(row.locator(".reasons")).to_contain_text("1 confirmed leak(s) not yet repaired and verified")
     expect(page.locator("main")).not_to_contain_text(seeded.outsider_unit_no)
-    expect(page.locator(".legend")).to_contain_text("Inspection overdue")
+    for meaning in ("an overdue inspection", "an inspection due soon", "none of these", "disposed of"):
+        expect(page.locator(".legend")).to_contain_text(meaning)
     _shot(page, "fleet-en")
     page.click(f"text={seeded.unit_no}")
     expect(page.locator("svg.chart")).to_have_count(6)
@@ -48,6 +52,9 @@ def test_manager_sees_the_fleet_with_status_colours_and_the_unit_page(sign_in: S
     expect(page.locator("svg.chart polyline.series").first).to_be_visible()
     expect(page.locator("main")).to_contain_text("Charge estimate")
     expect(page.locator("main")).to_contain_text("subcooling down 4 K")
+    expect(page.locator("table.logbook")).to_contain_text("点検内容(方法): 簡易点検")
+    expect(page.locator("table.logbook")).to_contain_text("漏えいの有無: 無")
+    expect(page.locator("main .facts")).to_contain_text("Charge (kg): 8.0 ")
     with page.expect_download() as download:
         page.locator("a.download", has_text="Logbook PDF").first.click()
     path = download.value.path()
@@ -57,7 +64,6 @@ def test_manager_sees_the_fleet_with_status_colours_and_the_unit_page(sign_in: S
 def test_japanese_pages_and_the_language_switch(sign_in: SignIn, seeded: Seeded) -> None:
     page = sign_in("manager_site", lang="ja")
     expect(page.locator("h1")).to_have_text("設備一覧")
-    _shot(page, "fleet")
     page.goto(f"/units/{seeded.unit_id}")
     expect(page.locator("main")).to_contain_text("過冷却度")
     _shot(page, "unit")
@@ -142,6 +148,11 @@ def test_an_emergency_charge_once_and_the_second_refused_with_the_rule(sign_in: 
 def test_inspections_leakage_and_imports(sign_in: SignIn, seeded: Seeded) -> None:
     page = sign_in("admin")
     expect(page.locator("main")).to_contain_text("SC-B-1")
+    expect(page.locator("tr.unit", has_text="SC-B-1")).to_have_attribute("data-colour", "amber")
+    expect(page.locator("tr.unit", has_text="SC-B-0")).to_have_attribute("data-colour", "grey")
+    expect(page.locator("tr.unit", has_text="SC-B-2")).to_have_attribute("data-colour", "green")
+    expect(page.locator("section.site", has_text="store API-B")).to_have_attribute("data-colour", "amber")
+    _shot(page, "fleet")  # every colour: a red and an amber site; red, amber, green and grey units
     page.goto("/inspections")
     expect(page.locator("tr.due-row").first).to_be_visible()
     colours = set(page.locator("tr.due-row").evaluate_all("rows => rows.map(r => r.dataset.colour)"))
@@ -175,7 +186,7 @@ def test_inspections_leakage_and_imports(sign_in: SignIn, seeded: Seeded) -> Non
 def test_the_inbox_updates_itself_when_an_alert_is_raised(sign_in: SignIn, seeded: Seeded) -> None:
     page = sign_in("viewer", lang="en")
     page.goto("/alerts")
-    expect(page.locator("footer.live")).to_contain_text("Updates every 1 seconds")
+    expect(page.locator("footer.live")).to_contain_text("Updates every 20 seconds")  # what it says; it polls faster
     page.wait_for_timeout(1500)  # the first poll notes the fingerprint
     with psycopg.connect(seeded.world.url) as conn:
         conn.execute(
