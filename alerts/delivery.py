@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from prometheus_client import Counter
 from psycopg.rows import dict_row
 
 from alerts.channels.base import Channel, ChannelConfigError, ChannelError, Notification
@@ -38,6 +39,10 @@ BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), t
            timedelta(hours=1), timedelta(hours=2))  # fmt: skip
 MAX_ATTEMPTS = 24  # about two days of trying before a delivery is given up (and shown as failed)
 ALERT_AUDIENCES = ("manager", "deputy", "head_office")
+# One attempt = one message to one channel (it may carry several deliveries of one site).
+# outcome: sent | retry (transient error, tried again later) | failed (permanent error, or attempts used up)
+DELIVERIES = Counter("fw_alert_deliveries_total", "Notification attempts by outcome", ["channel_kind", "outcome"])
+DELIVERY_FAILURES = Counter("fw_alert_delivery_failures_total", "Notification attempts that failed", ["channel_kind"])
 
 
 @dataclass(frozen=True)
@@ -184,10 +189,14 @@ def _attempt(
         conn.execute("UPDATE delivery SET status = 'sent', sent_at = %s, attempts = attempts + 1, "
                      "idempotency_key = %s, last_error = NULL WHERE id = ANY(%s)", (now, key, ids))  # fmt: skip
         _record(conn, ids, now, True, False, "", elapsed_ms)
+        DELIVERIES.labels(head["channel_kind"], "sent").inc()
         return RunResult(sent=len(ids))
     log.warning("delivery to channel %d failed (%s): %s", channel_id, "permanent" if error.permanent else "will retry",
                 error.message)  # fmt: skip
     _record(conn, ids, now, False, error.permanent, error.message, elapsed_ms)
+    DELIVERY_FAILURES.labels(head["channel_kind"]).inc()
+    gave_up = error.permanent or max(r["attempts"] for r in group) + 1 >= MAX_ATTEMPTS
+    DELIVERIES.labels(head["channel_kind"], "failed" if gave_up else "retry").inc()
     if error.permanent:
         conn.execute("UPDATE delivery SET status = 'failed', attempts = attempts + 1, last_error = %s "
                      "WHERE id = ANY(%s)", (error.message, ids))  # fmt: skip

@@ -6,14 +6,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Response, status
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from psycopg_pool import ConnectionPool
 
 import fluorowatch
+from alerts.metrics import OpenAlertsCollector
 from api import dashboard
 from api.auth import SessionPolicy
 from api.errors import install_error_handlers
 from api.routers import api_router
+from storage.db import PoolMetrics
 
 _TAGS = [
     {"name": "alerts", "description": "Alerts the caller may see; acknowledging and resolving them, audited."},
@@ -74,6 +76,12 @@ def create_app(
     app.state.clock = clock
     app.state.session_policy = session_policy or SessionPolicy()
     app.state.topic_prefix = topic_prefix
+    # Metrics bound to this app's pool, on a registry of its own (the process-wide one holds the rest):
+    # fw_db_pool_size/available/waiting and fw_alerts_open{severity,category,status} (docs/metrics.md).
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(PoolMetrics(pool))
+    registry.register(OpenAlertsCollector.from_pool(pool))
+    app.state.metrics_registry = registry
     install_error_handlers(app)
     app.include_router(api_router())
     dashboard.install(app)  # the pages (/, /login, /units/..., /alerts, ...) and /static
@@ -102,6 +110,6 @@ def create_app(
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(REGISTRY) + generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

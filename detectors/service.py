@@ -20,6 +20,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import psycopg
+from prometheus_client import Histogram
 
 from detectors.baseline import InsufficientBaseline
 from detectors.daily import DaySummary, Diagnosis, DiagnosisStatus, day_bounds, judge, last_complete_hour
@@ -60,6 +61,9 @@ T = TypeVar("T")
 WARM_UP = timedelta(hours=1)
 CHUNK_CIRCUITS = 200  # circuits per read-judge-write round: about 300 k readings at 60 s over a day
 _LOCK_KEY = 0x666C756F7244  # "fluorD": one streaming pass at a time across processes
+# pass: stream (detect_new_hours, hourly: ingest's housekeeping or the worker) or daily (run_daily_diagnosis)
+RUN_SECONDS = Histogram("fw_detector_run_seconds", "Duration of a detectors' pass", ["pass"],
+                        buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,8 @@ def learn_circuit(
 def detect_new_hours(conn: psycopg.Connection, now: datetime, reader: psycopg.Connection | None = None) -> PassResult:
     """The streaming pass: judge every hour not yet judged that ended before ``now`` (less the margin for
     late readings), for each circuit with an active model."""
-    return detect_until(conn, last_complete_hour(now), reader)
+    with RUN_SECONDS.labels("stream").time():
+        return detect_until(conn, last_complete_hour(now), reader)
 
 
 def detect_until(conn: psycopg.Connection, until: datetime, reader: psycopg.Connection | None = None) -> PassResult:
@@ -214,10 +219,11 @@ def run_daily_diagnosis(
     """Judge the day's remaining hours, then write one diagnosis per circuit in service that day, whatever
     its answer (REGULATION.md (p) ロ: "no leak" and "insufficient data" are records too). Repeatable."""
     start, end = day_bounds(day, tz)
-    detection = detect_until(conn, min(end, last_complete_hour(now or datetime.now(UTC))), reader)
-    with conn.transaction():
-        diagnoses = _diagnose(conn, day, start, end)
-        write_diagnoses(conn, diagnoses)
+    with RUN_SECONDS.labels("daily").time():
+        detection = detect_until(conn, min(end, last_complete_hour(now or datetime.now(UTC))), reader)
+        with conn.transaction():
+            diagnoses = _diagnose(conn, day, start, end)
+            write_diagnoses(conn, diagnoses)
     by_status = {s.value: 0 for s in DiagnosisStatus}
     for _, diagnosis in diagnoses:
         by_status[diagnosis.status.value] += 1

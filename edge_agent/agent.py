@@ -16,7 +16,7 @@ from prometheus_client import Counter, Gauge
 
 from edge_agent.backoff import Backoff
 from edge_agent.drivers.base import Driver, DriverError
-from edge_agent.link import BrokerLink, LinkError
+from edge_agent.link import PUBLISH_FAILURES, BrokerLink, LinkError
 from edge_agent.payload import (
     STATUS_SCHEMA,
     AgentStatus,
@@ -91,6 +91,11 @@ class Agent:
         finally:
             self.shutdown()
 
+    @property
+    def connected(self) -> bool:
+        """Connected to the broker (readiness)."""
+        return self._link is not None and not self._link.lost.is_set()
+
     def run_once(self) -> None:
         """One pass: sample due units, keep the broker connected, process acks, send what is queued."""
         self.sample_due_units()
@@ -135,6 +140,7 @@ class Agent:
             return
         items = [(equipment, r.circuit, encode_reading(_renamed(r, unit.channel_map))) for r in readings]
         dropped = self.store.put(items)
+        QUEUE_DEPTH.set(self.store.depth)
         READINGS_SAMPLED.labels(equipment).inc(len(items))
         if dropped:
             READINGS_DROPPED.inc(dropped)
@@ -143,6 +149,7 @@ class Agent:
     def _ensure_link(self) -> None:
         if self._link is not None and self._link.lost.is_set():
             log.warning("connection to the broker lost; %d readings queued", self.store.depth)
+            PUBLISH_FAILURES.inc(len(self._inflight))  # sent again on the next connection
             self._link.close()
             self._link = None
             self._next_connect = self._monotonic() + self._backoff.next_delay()

@@ -111,7 +111,8 @@ class AgentConfig(Strict):
     topic_prefix: str = "fw"
     sampling_interval_s: float = Field(default=60.0, gt=0, le=3600)
     batch_max_readings: int = Field(default=100, ge=1, le=10_000)
-    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # /metrics, /healthz, /readyz
+    metrics_host: str = "127.0.0.1"
     broker: BrokerConfig
     queue: QueueConfig = QueueConfig()
     units: list[UnitConfig] = Field(min_length=1)

@@ -8,17 +8,24 @@ import logging
 import queue
 import ssl
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from prometheus_client import Counter
 
 from edge_agent.payload import STATUS_SCHEMA, AgentStatus, encode_status, status_topic
 
 log = logging.getLogger(__name__)
+
+PUBLISHED = Counter("fw_agent_published_total", "Messages (telemetry and status) the broker acknowledged")
+PUBLISH_FAILURES = Counter(
+    "fw_agent_publish_failures_total",
+    "Messages not acknowledged: publish refused, PUBACK with an error, or in flight when the connection was lost",
+)
 
 
 class LinkError(Exception):
@@ -31,13 +38,14 @@ class BrokerAddress:
     port: int
     tls: bool
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log line or an error message
 
     @classmethod
     def parse(cls, url: str) -> BrokerAddress:
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise ValueError(f"expected mqtt://host:port or mqtts://host:port, got {url!r}")
+            shown = url.replace(f":{parts.password}@", ":***@") if parts.password else url
+            raise ValueError(f"expected mqtt://host:port or mqtts://host:port, got {shown!r}")
         tls = parts.scheme == "mqtts"
         user = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password else None
@@ -114,6 +122,7 @@ class BrokerLink:
         """Queue a QoS 1 publish; return its message id (its acknowledgement arrives on `acks`)."""
         info = self._client.publish(topic, payload, qos=1, retain=retain)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            PUBLISH_FAILURES.inc()
             self.lost.set()
             raise LinkError(f"publish failed: {mqtt.error_string(info.rc)}")
         return int(info.mid)
@@ -141,6 +150,8 @@ class BrokerLink:
     def _on_publish(self, client: mqtt.Client, userdata: object, mid: int, reason: ReasonCode,
                     properties: Properties | None) -> None:  # fmt: skip
         if not reason.is_failure:
+            PUBLISHED.inc()
             self.acks.put(mid)
         else:
+            PUBLISH_FAILURES.inc()
             log.warning("broker rejected message %d: %s", mid, reason)

@@ -8,14 +8,13 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prometheus_client import start_http_server
-
 from edge_agent.agent import Agent, AgentIdentity, UnitSchedule
 from edge_agent.config import AgentConfig, load_agent_config
 from edge_agent.drivers.base import DriverError
 from edge_agent.errors import ConfigError
 from edge_agent.link import BrokerAddress, BrokerLink, TlsFiles, offline_will
 from edge_agent.store import ReadingStore
+from fluorowatch.ops_http import OpsServer
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +58,10 @@ def run_agent(config_path: Path) -> int:
     """Run the agent of `config_path` until SIGTERM/SIGINT; queued readings survive on disk."""
     config = load_agent_config(config_path)
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # the agent logs each failed read itself
-    if config.metrics_port:
-        start_http_server(config.metrics_port, addr="127.0.0.1")
     agent = build_agent(config)
+    if config.metrics_port:  # /metrics, /healthz and /readyz (ready: connected to the broker)
+        checks = {"mqtt": lambda: None if agent.connected else "not connected"}
+        OpsServer(config.metrics_port, host=config.metrics_host, checks=checks, name="agent-ops-http").start()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -17,6 +17,8 @@ import psycopg
 from api.auth import SessionPolicy
 from edge_agent.errors import ConfigError
 from fluorowatch import __version__
+from fluorowatch.agents_command import add_agents_parser
+from fluorowatch.api_command import add_api_parser
 from fluorowatch.demo import demo_sign_in, seed_and_describe
 from fluorowatch.demo_fleet import sample_retailer
 from fluorowatch.import_command import add_import_parser
@@ -103,21 +105,26 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="store the agents' readings from the broker in the database")
     ingest.add_argument("--client-id", default=f"fw-ingest-{socket.gethostname()}",
                         help="MQTT client id; the broker keeps this ingest's session under it")  # fmt: skip
-    ingest.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    ingest.add_argument("--metrics-port", type=int, help="serve /metrics, /healthz and /readyz on this port")
+    ingest.add_argument("--metrics-host", default="127.0.0.1", help="address to serve them on (default 127.0.0.1)")
     ingest.set_defaults(handler=run_ingest_service)
 
-    worker = commands.add_parser("worker", help="run the scheduled jobs: hourly verdicts, daily diagnosis")
+    worker = commands.add_parser("worker", help="run the scheduled jobs (detectors, alerts, compliance, rollups)")
     worker.add_argument("--daily-at", type=time.fromisoformat, default=time(0, 30), metavar="HH:MM",
                         help="local time of the daily diagnosis of the previous day (default 00:30)")  # fmt: skip
     worker.add_argument("--stream-every", type=float, default=10.0, metavar="MINUTES",
                         help="how often the streaming pass runs (default 10)")  # fmt: skip
     worker.add_argument("--exit-after", type=float, metavar="SECONDS", help="stop after this many seconds")
+    worker.add_argument("--metrics-port", type=int, help="serve /metrics, /healthz and /readyz on this port")
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="address to serve them on (default 127.0.0.1)")
     worker.set_defaults(handler=run_worker_service)
 
     add_users_parser(commands)
     add_report_parser(commands)
     add_import_parser(commands)
     add_logbook_parser(commands)
+    add_api_parser(commands)
+    add_agents_parser(commands)
 
     for name, help_text, handler in (
         ("demo", "seed a sample retailer and run fluorowatch on it until Ctrl-C", run_demo),
@@ -219,7 +226,8 @@ def run_worker_service(settings: Settings, args: argparse.Namespace) -> int:
     return run_worker(url, settings.timezone, daily_at=args.daily_at,
                       stream_every=timedelta(minutes=args.stream_every), exit_after_s=args.exit_after,
                       escalation_delay=settings.escalation_delay, public_url=settings.public_url,
-                      auto_ticket_loss_pct=settings.auto_ticket_loss_pct)  # fmt: skip
+                      auto_ticket_loss_pct=settings.auto_ticket_loss_pct, metrics_port=args.metrics_port,
+                      metrics_host=args.metrics_host)  # fmt: skip
 
 
 def _database_url(settings: Settings) -> str:
@@ -235,8 +243,9 @@ def run_ingest_service(settings: Settings, args: argparse.Namespace) -> int:
     prepare_database(url, settings.telemetry_retention_days, settings.database_wait_seconds)
     mqtt_url = settings.mqtt_url or LOCAL_MQTT_URL
     return run_ingest(
-        url, mqtt_url, settings.topic_prefix, args.client_id, args.metrics_port, settings.data_gap_minutes
-    )
+        url, mqtt_url, settings.topic_prefix, args.client_id, args.metrics_port, settings.data_gap_minutes,
+        metrics_host=args.metrics_host,
+    )  # fmt: skip
 
 
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:

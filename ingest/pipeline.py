@@ -22,9 +22,13 @@ from storage.telemetry import Row, write_rows
 
 log = logging.getLogger(__name__)
 
-MESSAGES = Counter("fw_ingest_messages_total", "Messages received", ["kind"])
+# Counted once the batch is committed (a batch retried after a database error is not counted twice):
+# received = accepted + rejected, over telemetry and status messages alike.
+RECEIVED = Counter("fw_ingest_messages_received_total", "Messages taken from the broker and processed")
+ACCEPTED = Counter("fw_ingest_messages_accepted_total", "Messages stored (some of their readings may be rejected)")
+REJECTED = Counter("fw_ingest_messages_rejected_total", "Whole messages dead-lettered", ["reason"])
 READINGS = Counter("fw_ingest_readings_total", "Readings accepted (before de-duplication)")
-REJECTED = Counter("fw_ingest_rejected_total", "Messages or readings dead-lettered", ["reason"])
+READINGS_REJECTED = Counter("fw_ingest_readings_rejected_total", "Single readings dead-lettered", ["reason"])
 DIRECTORY_REFRESH_S = 60.0
 _status_decoder = msgspec.json.Decoder(AgentStatus)
 
@@ -43,6 +47,7 @@ class BatchOutcome:
     accepted: list[Row] = field(default_factory=list)
     dead_letters: int = 0
     newest: datetime | None = None  # newest measurement time committed
+    messages: int = 0  # telemetry and status messages processed
 
 
 class Pipeline:
@@ -60,10 +65,10 @@ class Pipeline:
         with conn.transaction():
             self._refresh(conn, force=False)
             for message in batch:
+                outcome.messages += 1
                 if message.topic.endswith("/status"):
                     letters += self._status(conn, message)
                     continue
-                MESSAGES.labels("telemetry").inc()
                 result = self._validate(conn, message, now)
                 letters += _dead_letters(message, result)
                 if isinstance(result, Accepted):
@@ -71,6 +76,11 @@ class Pipeline:
             outcome.stored = write_rows(conn, outcome.accepted) if outcome.accepted else 0
             outcome.newest = note_last_seen(conn, outcome.accepted)
             outcome.dead_letters = insert_dead_letters(conn, letters)
+        for letter in letters:
+            (READINGS_REJECTED if letter.reading_index is not None else REJECTED).labels(letter.reason).inc()
+        rejected = sum(1 for letter in letters if letter.reading_index is None)
+        RECEIVED.inc(outcome.messages)
+        ACCEPTED.inc(outcome.messages - rejected)
         READINGS.inc(len(outcome.accepted))
         return outcome
 
@@ -89,14 +99,12 @@ class Pipeline:
         return True
 
     def _status(self, conn: psycopg.Connection, message: Inbound) -> list[DeadLetter]:
-        MESSAGES.labels("status").inc()
         levels = message.topic.split("/")
         try:
             status = _status_decoder.decode(message.payload)
             if status.state not in ("online", "offline") or len(levels) < 5 or levels[-2] != status.agent:
                 raise ValueError(f"status {status.state!r} of agent {status.agent!r} on topic {message.topic!r}")
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
-            REJECTED.labels(Reason.SCHEMA).inc()
             return [DeadLetter(message.topic, message.payload, Reason.SCHEMA, str(exc))]
         record_agent_status(conn, levels[-4], status.agent, status.state, status.ts, status.queue_depth,
                             status.dropped_readings)  # fmt: skip
@@ -107,7 +115,6 @@ def _dead_letters(message: Inbound, result: Accepted | Rejection) -> list[DeadLe
     rejections = [result] if isinstance(result, Rejection) else result.rejections
     letters = []
     for rejection in rejections:
-        REJECTED.labels(rejection.reason).inc()
         payload = message.payload if rejection.reading_index is None else _reading_json(message, rejection)
         letters.append(DeadLetter(message.topic, payload, rejection.reason, rejection.detail, rejection.reading_index))
     return letters

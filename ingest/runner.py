@@ -8,8 +8,8 @@ import threading
 from datetime import timedelta
 
 import psycopg
-from prometheus_client import start_http_server
 
+from fluorowatch.ops_http import OpsServer, database_check, event_check
 from ingest.consumer import Consumer
 from ingest.pipeline import Pipeline
 from ingest.service import Housekeeping, IngestService
@@ -25,11 +25,20 @@ def ingest_service(database_url: str, mqtt_url: str, topic_prefix: str, client_i
 
 
 def run_ingest(
-    database_url: str, mqtt_url: str, topic_prefix: str, client_id: str, metrics_port: int | None, gap_minutes: float
+    database_url: str,
+    mqtt_url: str,
+    topic_prefix: str,
+    client_id: str,
+    metrics_port: int | None,
+    gap_minutes: float,
+    metrics_host: str = "127.0.0.1",
 ) -> int:
-    if metrics_port:
-        start_http_server(metrics_port, addr="127.0.0.1")
+    """Run until SIGTERM/SIGINT. With `metrics_port`: /metrics, /healthz and /readyz (the database answers and
+    the broker subscription is in place) on `metrics_host:metrics_port` (fluorowatch/ops_http.py)."""
     service = ingest_service(database_url, mqtt_url, topic_prefix, client_id, silent_minutes=gap_minutes)
+    if metrics_port:
+        checks = {"database": database_check(database_url), "mqtt": event_check(service.broker_connected)}
+        OpsServer(metrics_port, host=metrics_host, checks=checks, name="ingest-ops-http").start()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -99,6 +99,11 @@ class IngestService:
         self._conn: psycopg.Connection | None = None
         self._backoff = Backoff(0.5, 10.0)
 
+    @property
+    def broker_connected(self) -> threading.Event:
+        """Set while the consumer is connected to the broker and subscribed (readiness)."""
+        return self._consumer.connected
+
     def run(self, stop: threading.Event) -> None:
         self._consumer.start()
         housekeeper = threading.Thread(target=self._housekeep_until, args=(stop,), name="ingest-housekeeping")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
@@ -76,6 +79,25 @@ def open_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> ConnectionP
     return pool
 
 
+class PoolMetrics(Collector):
+    """``fw_db_pool_size`` / ``fw_db_pool_available`` / ``fw_db_pool_waiting`` of one pool, read from
+    ``pool.get_stats()`` at scrape time (no database round trip). Register it on a registry of its own per pool."""
+
+    _GAUGES = (
+        ("fw_db_pool_size", "pool_size", "Connections the pool holds (in use, idle, or being opened)"),
+        ("fw_db_pool_available", "pool_available", "Idle connections ready to be handed out"),
+        ("fw_db_pool_waiting", "requests_waiting", "Requests waiting for a connection"),
+    )
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        stats = self._pool.get_stats()
+        for name, key, documentation in self._GAUGES:
+            yield GaugeMetricFamily(name, documentation, value=stats.get(key, 0))
+
+
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/") or "postgres"
 
@@ -86,12 +108,12 @@ def with_database(url: str, name: str) -> str:
 
 
 def redact(url: str) -> str:
-    """`url` with any password replaced, for logs and messages."""
+    """`url` with any password replaced, for logs and messages: the one before the host, and libpq's
+    ``?password=`` parameter."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@") if parts.password is not None else parts.netloc
+    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query, flags=re.IGNORECASE)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _database_missing(exc: Exception) -> bool:

@@ -34,7 +34,7 @@ def test_help_lists_exactly_the_working_subcommands_each_with_a_description() ->
     assert result.returncode == 0
     listed = [line.split()[0] for line in result.stdout.split("COMMAND\n", 2)[-1].splitlines() if line.strip()]
     assert listed == ["migrate", "agent", "simulate", "detect", "ingest", "worker", "users", "report", "import",
-                      "logbook", "demo", "up"]  # fmt: skip
+                      "logbook", "api", "agents", "demo", "up"]  # fmt: skip
     for action in build_parser()._subparsers._group_actions[0]._choices_actions:  # type: ignore[union-attr]
         assert action.help
 

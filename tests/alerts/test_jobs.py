@@ -19,7 +19,7 @@ from alerts.jobs import AlertJobs, DeliveryLoop, SyncResult, queue_digests, sync
 from alerts.render import make_renderer
 from alerts.service import acknowledge
 from fluorowatch.settings import load_settings
-from fluorowatch.worker import DetectorJobs, build_scheduler
+from fluorowatch.worker import WorkerJobs
 
 from .conftest import PUBLIC_URL, T0, WebhookReceiver, World, add_channel, add_route, detector_event, webhook_config
 
@@ -143,13 +143,11 @@ def test_the_delivery_loop_survives_a_database_outage(caplog: pytest.LogCaptureF
 
 
 def test_the_alert_jobs_are_scheduled_every_minute_and_the_digest_at_eight_tokyo_time() -> None:
-    url = "postgresql://unused@127.0.0.1/none"
-    scheduler = build_scheduler(DetectorJobs(url, TOKYO), alerts=AlertJobs(url))
-    assert scheduler.get_job("alerts-sync-escalate").trigger.interval == timedelta(minutes=1)
-    digest = scheduler.get_job("alerts-daily-digest")
+    specs = WorkerJobs("postgresql://unused@127.0.0.1/none", TOKYO).specs
+    assert specs["alerts-sync-escalate"].trigger.interval == timedelta(minutes=1)
     after = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo: today's digest has gone
-    assert digest.trigger.get_next_fire_time(None, after) == datetime(2026, 3, 11, 8, 0, tzinfo=TOKYO)
-    assert build_scheduler(DetectorJobs(url, TOKYO)).get_job("alerts-sync-escalate") is None
+    assert specs["alerts-daily-digest"].trigger.get_next_fire_time(None, after) == datetime(2026, 3, 11, 8, 0,
+                                                                                             tzinfo=TOKYO)  # fmt: skip
 
 
 @pytest.fixture

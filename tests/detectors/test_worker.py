@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import psycopg
 
-from fluorowatch.worker import DetectorJobs, build_scheduler
+from fluorowatch.worker import DetectorJobs, WorkerJobs
 
 from .conftest import LEARNED_DAYS, TOKYO, Store, day, midnight
 
@@ -37,12 +37,12 @@ def test_the_worker_starts_runs_its_streaming_pass_and_stops_cleanly(store: Stor
 
 
 def test_the_daily_diagnosis_is_scheduled_at_half_past_midnight_tokyo_time() -> None:
-    scheduler = build_scheduler(DetectorJobs("postgresql://unused@127.0.0.1/none", TOKYO))
-    daily = scheduler.get_job("daily-diagnosis")
+    specs = WorkerJobs("postgresql://unused@127.0.0.1/none", TOKYO).specs
     after = datetime(2026, 3, 10, 12, tzinfo=UTC)
-    assert daily.trigger.get_next_fire_time(None, after) == datetime(2026, 3, 11, 0, 30, tzinfo=TOKYO)
-    stream = scheduler.get_job("detect-new-hours")
-    assert stream.trigger.interval == timedelta(minutes=10)
+    assert specs["daily-diagnosis"].trigger.get_next_fire_time(None, after) == datetime(
+        2026, 3, 11, 0, 30, tzinfo=TOKYO
+    )
+    assert specs["detect-new-hours"].trigger.interval == timedelta(minutes=10)
 
 
 def test_detect_learn_and_detect_diagnose_from_the_command_line(store: Store) -> None:

@@ -35,7 +35,7 @@ class IngestProcess:
     def messages_seen(self) -> float:
         text = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2).read().decode()
         for line in text.splitlines():
-            if line.startswith('fw_ingest_messages_total{kind="telemetry"}'):
+            if line.startswith("fw_ingest_messages_received_total "):
                 return float(line.split()[-1])
         return 0.0
 
