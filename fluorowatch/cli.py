@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="MQTT client id; the broker keeps this ingest's session under it")  # fmt: skip
     ingest.add_argument("--metrics-port", type=int, help="serve /metrics, /healthz and /readyz on this port")
     ingest.add_argument("--metrics-host", default="127.0.0.1", help="address to serve them on (default 127.0.0.1)")
+    ingest.add_argument("--share-group", metavar="NAME",
+                        help="join the MQTT 5 shared subscription NAME to split the load with other ingest processes "
+                        "(on Mosquitto not safe across a broker restart: docs/operations.md)")  # fmt: skip
     ingest.set_defaults(handler=run_ingest_service)
 
     worker = commands.add_parser("worker", help="run the scheduled jobs (detectors, alerts, compliance, rollups)")
@@ -244,7 +247,7 @@ def run_ingest_service(settings: Settings, args: argparse.Namespace) -> int:
     mqtt_url = settings.mqtt_url or LOCAL_MQTT_URL
     return run_ingest(
         url, mqtt_url, settings.topic_prefix, args.client_id, args.metrics_port, settings.data_gap_minutes,
-        metrics_host=args.metrics_host,
+        metrics_host=args.metrics_host, share_group=args.share_group,
     )  # fmt: skip
 
 

@@ -1,10 +1,17 @@
-"""The broker side of ingest: an MQTT 5 shared subscription with a persistent session and manual
-acknowledgement. A message is acknowledged only after its batch is committed, so a crash between receive and
-commit loses nothing: the broker delivers it again, and the idempotent merge stores it once.
+"""The broker side of ingest: a persistent session with manual acknowledgement, subscribed plainly (one ingest)
+or, for scale-out, in an MQTT 5 shared subscription. A message is acknowledged only after its batch is
+committed, so a crash between receive and commit loses nothing: the broker delivers it again, and the
+idempotent merge stores it once.
 
 Back-pressure: the inbox is bounded. While PostgreSQL is down or slow the writer stops taking from it, the
 inbox fills, the network thread blocks, nothing more is acknowledged, and the broker holds the backlog (its
 `max_queued_messages` / `max_queued_bytes` bound it; docs/ingest.md).
+
+Why the plain subscription is the default: Mosquitto (seen with 2.0.11, tests/faults) does not restore a shared
+subscription from its persistence file. After a broker restart, messages published before the group's first ingest
+has subscribed again are acknowledged to the agents and delivered to nobody. A plain subscription of a persistent
+session is restored, and queues them. Join a share group only on a broker that keeps shared subscriptions across a
+restart, or accept that window (docs/operations.md, "Scaling out").
 """
 
 from __future__ import annotations
@@ -31,15 +38,15 @@ RECEIVE_MAXIMUM = 10_000  # unacknowledged QoS 1 messages the broker may send us
 class Consumer:
     """Receives telemetry and status messages into `inbox`; `ack(mids)` after they are committed."""
 
-    def __init__(self, url: str, topic_prefix: str, *, client_id: str, group: str = "fluorowatch-ingest",
+    def __init__(self, url: str, topic_prefix: str, *, client_id: str, share_group: str | None = None,
                  inbox_size: int = 5_000, mqtt5: bool = True) -> None:  # fmt: skip
+        if share_group is not None and not mqtt5:
+            raise ValueError("a shared subscription needs MQTT 5; a 3.1.1 broker takes exactly one ingest")
         self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_size)
         self.connected = threading.Event()  # set once the broker acknowledged the subscriptions
         self._address = BrokerAddress.parse(url)
-        # MQTT 5 shared subscription: several ingest processes split the load. A 3.1.1-only broker (the
-        # demo's embedded amqtt) gets plain subscriptions, for a single ingest.
-        share = f"$share/{group}/" if mqtt5 else ""
-        self._topics = [f"{share}{topic_prefix}/v1/+/+/+/telemetry", f"{share}{topic_prefix}/v1/+/agents/+/status"]
+        share = f"$share/{share_group}/" if share_group else ""  # the group's ingest processes split the load
+        self.topics = [f"{share}{topic_prefix}/v1/+/+/+/telemetry", f"{share}{topic_prefix}/v1/+/agents/+/status"]
         self._mqtt5 = mqtt5
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -83,7 +90,7 @@ class Consumer:
         if reason.is_failure:
             log.error("broker refused ingest: %s", reason)
             return
-        client.subscribe([(topic, 1) for topic in self._topics])
+        client.subscribe([(topic, 1) for topic in self.topics])
         log.info("ingest subscribed (session %s)", "resumed" if flags.session_present else "new")
 
     def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object, reason: ReasonCode,

@@ -238,6 +238,11 @@ def test_mosquitto_reads_the_files_the_job_writes_and_refuses_anonymous(services
     assert str(job.ingest_password_file) == "/run/secrets/mqtt_ingest_password"
     assert services["mosquitto-files"]["user"] == "1883:1883"  # Mosquitto's uid in its image: the files are its own
     assert f"-u {job.ingest_user} " in services["mqtt"]["healthcheck"]["test"][1]
+    # Room for ingest's backlog through a long database outage (1,000,000 = 1,000 agents sending a message a minute
+    # for 16 hours), and never 0: "no limit" makes Mosquitto 2.0.11 drop every client whose publish the ACL denies
+    # (docs/ingest.md).
+    assert int(conf["max_queued_messages"]) >= 1_000_000
+    assert int(conf["max_queued_bytes"]) >= 1 << 30
 
 
 def test_the_simulated_agent_config_is_valid_and_matches_its_health_check(

@@ -138,11 +138,6 @@ def test_ingest_killed_mid_batch_loses_nothing_and_stores_nothing_twice(
     assert letters == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open bug (issue 11): after a broker restart with QoS 1 messages in flight, "
-    "ingest reconnects to its persistent session but stores nothing more",
-)
 def test_broker_restarts_while_agents_publish_lose_nothing(
     tmp_path: Path, private_pg: PrivatePostgres, private_broker: PrivateBroker, processes: Started, figures: Report
 ) -> None:
@@ -151,7 +146,8 @@ def test_broker_restarts_while_agents_publish_lose_nothing(
     ingest = IngestProcess(private_pg.url, private_broker.url, PREFIX, client_id, tmp_path / "ingest-1.log")
     processes.append(ingest)
     ingest.wait_subscribed()
-    agents = _agents(tmp_path, private_broker, _stamps(500, 20.0, 10.0, _now()))
+    # Paced for 30 s: still publishing when ingest is stopped below, however long the backlog took here.
+    agents = _agents(tmp_path, private_broker, _stamps(500, 30.0, 10.0, _now()))
     processes.extend(agents)
     expected = _expected(agents)
     url = private_pg.url
@@ -168,7 +164,7 @@ def test_broker_restarts_while_agents_publish_lose_nothing(
     assert ingest.stop() == 0
     stored_before = stored_count(url)
     acked_before = sum(agent.acknowledged() for agent in agents)
-    wait_for(lambda: sum(agent.acknowledged() for agent in agents) >= acked_before + 300,
+    wait_for(lambda: sum(agent.acknowledged() for agent in agents) >= acked_before + 150,
              "agents' readings acknowledged by the broker while ingest is away")  # fmt: skip
     queued_at_restart = int(sum(agent.acknowledged() for agent in agents) - acked_before)
     private_broker.restart()
@@ -188,10 +184,10 @@ def test_broker_restarts_while_agents_publish_lose_nothing(
     assert letters == {}
 
 
-def test_database_away_for_twenty_seconds_ingest_holds_back_and_loses_nothing(
+def test_database_away_for_a_minute_ingest_holds_back_and_loses_nothing(
     tmp_path: Path, private_pg: PrivatePostgres, private_broker: PrivateBroker, processes: Started, figures: Report
 ) -> None:
-    outage_s = 20.0
+    outage_s = 60.0
     sites = {site: [f"{site[-1]}-{n:02d}" for n in range(1, 9)] for site in SITES}
     register(private_pg.url, sites)
     url = private_pg.url
@@ -400,11 +396,6 @@ def _acl_broker(tmp_path: Path, url: str, ingest_password: str) -> tuple[Private
     return broker, credentials
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not finished (issue 11): the test's own publisher with the site's "
-    "credentials fails with ERR_QUEUE_SIZE before the ACL is exercised",
-)
 def test_an_agent_publishing_to_another_sites_topics_is_dropped_by_the_broker_acl(
     tmp_path: Path, private_pg: PrivatePostgres, processes: Started, figures: Report
 ) -> None:

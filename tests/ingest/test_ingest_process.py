@@ -23,13 +23,13 @@ READINGS_PER_MESSAGE = 50
 
 
 class IngestProcess:
-    def __init__(self, database_url: str, prefix: str, client_id: str) -> None:
+    def __init__(self, database_url: str, prefix: str, client_id: str, *share: str) -> None:
         self.client_id, self.metrics_port = client_id, free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("FLUOROWATCH_")}
         env.update(DATABASE_URL=database_url, FLUOROWATCH_TOPIC_PREFIX=prefix, FLUOROWATCH_LOG_LEVEL="WARNING")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fluorowatch", "ingest", "--client-id", client_id,
-             "--metrics-port", str(self.metrics_port)], env=env,
+             "--metrics-port", str(self.metrics_port), *share], env=env,
         )  # fmt: skip
 
     def messages_seen(self) -> float:
@@ -112,7 +112,8 @@ def test_two_ingest_processes_share_the_load_without_duplicates(
     ingest_db: str, publisher: Publisher, topic_prefix: str, client_ids: list[str]
 ) -> None:
     messages = 200
-    ingests = [IngestProcess(ingest_db, topic_prefix, client_id) for client_id in client_ids]
+    share = ("--share-group", f"fw-ingest-{topic_prefix}")
+    ingests = [IngestProcess(ingest_db, topic_prefix, client_id, *share) for client_id in client_ids]
     _subscribed(ingest_db, publisher, topic_prefix)
     time.sleep(1.0)  # both members of the shared subscription are in
     _publish_all(publisher, topic_prefix, 0, messages)

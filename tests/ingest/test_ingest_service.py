@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
+import pytest
 
 from ingest.consumer import Consumer
 from ingest.pipeline import Pipeline
@@ -112,3 +113,17 @@ def test_a_long_housekeeping_query_does_not_hold_up_shutdown(ingest_db: str, top
         assert slow.started.wait(10)
         began = time.monotonic()
     assert time.monotonic() - began < 8
+
+
+def test_a_share_group_needs_mqtt5() -> None:
+    with pytest.raises(ValueError, match="needs MQTT 5"):
+        Consumer("mqtt://127.0.0.1:1883", "fw", client_id="c", share_group="g", mqtt5=False)
+
+
+def test_ingest_subscribes_plainly_unless_given_a_share_group() -> None:
+    """Plain by default: Mosquitto restores a persistent session's plain subscription after a restart, not a
+    shared one (ingest/consumer.py; tests/faults, the broker-restart scenario)."""
+    plain = Consumer("mqtt://127.0.0.1:1883", "fw", client_id="c")
+    shared = Consumer("mqtt://127.0.0.1:1883", "fw", client_id="c", share_group="g")
+    assert plain.topics == ["fw/v1/+/+/+/telemetry", "fw/v1/+/agents/+/status"]
+    assert shared.topics == ["$share/g/fw/v1/+/+/+/telemetry", "$share/g/fw/v1/+/agents/+/status"]

@@ -295,6 +295,23 @@ def run_for(args: list[str], env: dict[str, str], seconds: float, until: Callabl
     return output
 
 
+def served_for(port: int, seconds: float) -> Callable[[], bool]:
+    """True once the process has served /metrics on ``port`` for ``seconds`` (started up, then ran a while):
+    a start-up that is slow on a loaded machine does not end the run before the process has logged anything."""
+    since: list[float] = []
+
+    def check() -> bool:
+        if not since:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=1).close()
+            except OSError:
+                return False
+            since.append(time.monotonic())
+        return time.monotonic() - since[0] >= seconds
+
+    return check
+
+
 def forget_session(client_id: str) -> None:
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -317,7 +334,8 @@ def test_ingest_start_up_logs_no_password(secrets_database: str, run_id: str, br
                       MQTT_URL=f"mqtt://fluorowatch-ingest:{mqtt_password}@127.0.0.1:{port}",
                       FLUOROWATCH_TOPIC_PREFIX=f"fwsec-{run_id}")  # fmt: skip
     try:
-        output = run_for(["ingest", "--client-id", client_id, "--metrics-port", str(metrics)], env, 6)
+        output = run_for(["ingest", "--client-id", client_id, "--metrics-port", str(metrics)], env, 60,
+                         until=served_for(metrics, 4.0))  # fmt: skip
     finally:
         if broker == "up":
             forget_session(client_id)
