@@ -1,5 +1,5 @@
 """A tiny HTTP server for operations, shared by the long-running processes that are not the API (ingest, the
-edge agent; the worker may use it too): ``/metrics`` (Prometheus text format), ``/healthz`` (liveness: the
+worker, the edge agent): ``/metrics`` (Prometheus text format), ``/healthz`` (liveness: the
 process answers) and ``/readyz`` (readiness: every check passes), in daemon threads.
 
 prometheus_client's ``start_http_server`` serves only metrics; this serves all three on one port::

@@ -57,7 +57,6 @@ import time as monotonic_time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,12 +68,13 @@ from apscheduler.schedulers.base import STATE_STOPPED  # type: ignore[import-unt
 from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import Counter, Gauge, Histogram
 
 from alerts.jobs import AlertJobs, DeliveryLoop
 from alerts.render import make_renderer
 from detectors.service import DailyResult, PassResult, detect_new_hours, run_daily_diagnosis
 from fluorowatch.job_lock import job_lock
+from fluorowatch.ops_http import Check, database_check, serve_ops
 
 log = logging.getLogger(__name__)
 
@@ -418,54 +418,9 @@ def start_scheduler(scheduler: BackgroundScheduler, jobs: WorkerJobs) -> None:
     scheduler.resume()
 
 
-class _HealthServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], ready: Callable[[], bool]) -> None:
-        super().__init__(address, _HealthHandler)
-        self.ready = ready
-
-
-class _HealthHandler(BaseHTTPRequestHandler):
-    server: _HealthServer
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        if path == "/metrics":
-            self._send(200, generate_latest(), CONTENT_TYPE_LATEST)
-        elif path == "/healthz":
-            self._send(200, b"ok\n")
-        elif path == "/readyz":
-            ready = self.server.ready()
-            self._send(200 if ready else 503, b"ready\n" if ready else b"not ready\n")
-        else:
-            self._send(404, b"not found\n")
-
-    def _send(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("metrics: " + format, *args)
-
-
-def serve_health(host: str, port: int, ready: Callable[[], bool]) -> ThreadingHTTPServer:
-    """Serve /metrics, /healthz (the process answers) and /readyz (``ready()``) in a daemon thread."""
-    server = _HealthServer((host, port), ready)
-    threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True).start()
-    return server
-
-
-def database_ready(database_url: str) -> bool:
-    try:
-        with psycopg.connect(database_url, connect_timeout=2) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
+def worker_checks(database_url: str, scheduler: BackgroundScheduler) -> dict[str, Check]:
+    """Readiness of the worker (/readyz): its scheduler runs and PostgreSQL answers."""
+    return {"scheduler": lambda: None if scheduler.running else "not running", "database": database_check(database_url)}
 
 
 def run_worker(
@@ -507,7 +462,8 @@ def run_worker(
         signal.signal(sig, lambda *_: stop.set())
     server = None
     if metrics_port:
-        server = serve_health(metrics_host, metrics_port, lambda: scheduler.running and database_ready(database_url))
+        server = serve_ops(metrics_port, host=metrics_host, checks=worker_checks(database_url, scheduler),
+                           name="worker-metrics")  # fmt: skip
         log.info("worker: /metrics, /healthz and /readyz on %s:%d", metrics_host, metrics_port)
     delivery_thread = delivery.start()
     start_scheduler(scheduler, jobs)
@@ -522,7 +478,7 @@ def run_worker(
     if delivery_thread.is_alive():  # its open transaction is rolled back: the message goes again, same key
         log.warning("worker: a delivery still in progress after %.0f s is abandoned", STOP_DELIVERY_WITHIN_S)
     if server is not None:
-        server.shutdown()
+        server.stop()
     _runtime = None
     log.info("worker stopped")
     return 0

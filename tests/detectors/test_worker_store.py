@@ -4,6 +4,7 @@ triggered directly; processes are bounded by ``--exit-after`` and a subprocess t
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import subprocess
@@ -18,19 +19,20 @@ from itertools import pairwise
 
 import psycopg
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from prometheus_client import REGISTRY
 
 from alerts.service import notify
 from detectors.retrain import retrain_stale_models
 from detectors.service import learn_circuit
 from fluorowatch.job_lock import job_lock_key, lock_is_held
-from fluorowatch.runtime import free_port
+from fluorowatch.ops_http import serve_ops
 from fluorowatch.worker import (
     JOB_TABLE,
     WorkerJobs,
     build_scheduler,
     postgres_job_store,
-    serve_health,
+    worker_checks,
 )
 from storage import alert_queries as q
 
@@ -195,25 +197,34 @@ def test_the_daily_diagnosis_job_catches_up_the_days_a_stopped_worker_missed(sto
     assert jobs.run("daily-diagnosis") == "skipped_done"
 
 
-def test_the_worker_serves_metrics_health_and_readiness() -> None:
-    port = free_port()
-    ready = [False]
-    server = serve_health("127.0.0.1", port, lambda: ready[0])
+def _readyz(port: int) -> tuple[int, dict[str, object]]:
     try:
-        base = f"http://127.0.0.1:{port}"
-        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def test_the_worker_serves_metrics_health_and_readiness(store: Store) -> None:
+    scheduler = BackgroundScheduler()
+    server = serve_ops(0, checks=worker_checks(store.url, scheduler))
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=5) as response:
             assert response.status == 200
-        with pytest.raises(urllib.error.HTTPError) as not_ready:
-            urllib.request.urlopen(f"{base}/readyz", timeout=5)
-        assert not_ready.value.code == 503
-        ready[0] = True
-        with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:
-            assert response.status == 200
-        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
+        status, body = _readyz(server.port)
+        assert (status, body["reason"]) == (503, "scheduler: not running")
+        scheduler.start(paused=True)
+        assert _readyz(server.port) == (200, {"status": "ok", "checks": {"scheduler": "ok", "database": "ok"}})
+        server.checks = worker_checks("postgresql://postgres@127.0.0.1:9/none", scheduler)
+        status, body = _readyz(server.port)
+        assert status == 503 and body["checks"] == {"scheduler": "ok", "database": "OperationalError"}
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/metrics", timeout=5) as response:
             text = response.read().decode()
         assert "fw_job_runs_total" in text and "fw_job_duration_seconds" in text
     finally:
-        server.shutdown()
+        server.stop()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
 
 def test_worker_retraining_skips_a_unit_with_an_open_leak_alert(store: Store) -> None:
