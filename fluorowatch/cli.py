@@ -230,7 +230,7 @@ def run_worker_service(settings: Settings, args: argparse.Namespace) -> int:
                       stream_every=timedelta(minutes=args.stream_every), exit_after_s=args.exit_after,
                       escalation_delay=settings.escalation_delay, public_url=settings.public_url,
                       auto_ticket_loss_pct=settings.auto_ticket_loss_pct, metrics_port=args.metrics_port,
-                      metrics_host=args.metrics_host)  # fmt: skip
+                      metrics_host=args.metrics_host, retention_days=settings.telemetry_retention_days)  # fmt: skip
 
 
 def _database_url(settings: Settings) -> str:

@@ -21,6 +21,9 @@ Jobs (stable ids; each a plain call on :class:`WorkerJobs`, the clock passed in;
   (alerts.jobs.AlertJobs.verify_repairs);
 * ``refresh-rollups``, every 10 minutes, on the plain-PostgreSQL layout only (storage.rollups; with TimescaleDB the
   continuous-aggregate policies of storage/timescale.py refresh them and the job is not scheduled);
+* ``telemetry-retention``, daily at ``daily_at`` + 45 min, on the plain-PostgreSQL layout only: raw telemetry
+  older than ``FLUOROWATCH_TELEMETRY_RETENTION_DAYS`` (never under 366) deleted in small batches
+  (storage.retention; REGULATION.md (p) ハ; with TimescaleDB its retention policy drops chunks instead);
 * ``retrain-models``, weekly (Sunday 03:00): baselines older than ``MAX_MODEL_AGE`` re-learned from a clean window
   (detectors.retrain; never from a window with a leak alert, a leak case or a fault).
 
@@ -147,6 +150,7 @@ class WorkerJobs:
         stream_every: timedelta = STREAM_EVERY,
         digest_at: time = DIGEST_AT,
         plain_rollups: bool = True,
+        retention_days: int | None = None,
         worker_name: str | None = None,
     ) -> None:
         self.database_url, self.tz, self._clock = database_url, tz, clock
@@ -154,7 +158,7 @@ class WorkerJobs:
         self.alerts = alerts or AlertJobs(database_url, delivery=delivery, clock=clock)
         self.delivery = delivery
         self.daily_at, self.stream_every, self.digest_at = daily_at, stream_every, digest_at
-        self.plain_rollups = plain_rollups
+        self.plain_rollups, self.retention_days = plain_rollups, retention_days
         self.worker_name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
         self.specs = {spec.id: spec for spec in self._specs()}
 
@@ -193,6 +197,9 @@ class WorkerJobs:
         if self.plain_rollups:
             specs.append(JobSpec("refresh-rollups", "rollup refresh", every(ROLLUP_EVERY), ROLLUP_EVERY,
                                  self.refresh_rollups))  # fmt: skip
+        if self.plain_rollups and self.retention_days is not None:
+            specs.append(JobSpec("telemetry-retention", "raw telemetry retention", at(self.daily_at, 45),
+                                 DAILY_GRACE, self.telemetry_retention, daily=True))  # fmt: skip
         return specs
 
     # -- the jobs ------------------------------------------------------------------------------------------------
@@ -249,6 +256,14 @@ class WorkerJobs:
 
         with self._connect() as conn:
             return f"{refresh_rollups(conn, now)} rollup rows"
+
+    def telemetry_retention(self, now: datetime) -> str:
+        from storage.retention import delete_expired_telemetry
+
+        assert self.retention_days is not None  # scheduled only with a retention
+        with self._connect(autocommit=True) as conn:
+            deleted = delete_expired_telemetry(conn, self.retention_days)
+        return f"{deleted} telemetry rows older than {self.retention_days} days deleted"
 
     def retrain_models(self, now: datetime) -> str:
         from detectors.retrain import retrain_stale_models
@@ -436,17 +451,19 @@ def run_worker(
     auto_ticket_loss_pct: float | None = None,
     metrics_port: int | None = None,
     metrics_host: str = "127.0.0.1",
+    retention_days: int | None = None,
 ) -> int:
     """Run the jobs until SIGTERM or Ctrl-C (or ``exit_after_s``); a running job, and a message being sent,
     are finished first. ``escalation_delay`` and ``public_url`` default to the process settings
-    (``FLUOROWATCH_ESCALATION_HOURS``, ``FLUOROWATCH_PUBLIC_URL``)."""
+    (``FLUOROWATCH_ESCALATION_HOURS``, ``FLUOROWATCH_PUBLIC_URL``, ``FLUOROWATCH_TELEMETRY_RETENTION_DAYS``)."""
     global _runtime
-    if escalation_delay is None or public_url is None:
+    if escalation_delay is None or public_url is None or retention_days is None:
         from fluorowatch.settings import load_settings
 
         settings = load_settings()
         escalation_delay = escalation_delay or settings.escalation_delay
         public_url = public_url or settings.public_url
+        retention_days = retention_days or settings.telemetry_retention_days
     from storage.rollups import rollups_are_tables
 
     with psycopg.connect(database_url) as conn:
@@ -454,7 +471,8 @@ def run_worker(
     delivery = DeliveryLoop(database_url, make_renderer(public_url))
     alerts = AlertJobs(database_url, escalation_delay, delivery, auto_ticket_loss_pct=auto_ticket_loss_pct)
     jobs = WorkerJobs(database_url, tz, alerts=alerts, delivery=delivery, daily_at=daily_at,
-                      stream_every=stream_every, digest_at=digest_at, plain_rollups=plain_rollups)  # fmt: skip
+                      stream_every=stream_every, digest_at=digest_at, plain_rollups=plain_rollups,
+                      retention_days=retention_days)  # fmt: skip
     _runtime = jobs
     scheduler = build_scheduler(jobs, postgres_job_store(database_url))
     stop = threading.Event()
