@@ -4,6 +4,8 @@
 (b) end to end: publisher processes (many simulated agents, batched messages) -> a private Mosquitto ->
     `fluorowatch ingest` -> committed rows, sustained for --seconds; then a run at a fixed 20,000 readings/s
     for the publish-to-committed latency. Last line: ceiling_rows_per_s=… e2e_readings_per_s=… ratio=… p99_latency_ms=…
+`--with-detection` (issue 11): both runs again with the detectors' streaming pass judging the new hours of every
+unit as they are stored (bench/ingest/detection.py), and its figures.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ from pathlib import Path
 import psutil
 import psycopg
 
+from bench.ingest.detection import (
+    DetectionFigures,
+    DetectionProcess,
+    hour_counts,
+    run_start,
+    store_models,
+    wait_clear_of_hourly_pass,
+)
 from bench.ingest.load import SITE, VALUES, publish, unit_name
 from edge_agent.reading import Reading
 from fluorowatch.domain.equipment import Compressor, Equipment, EquipmentKind, RefrigerantCircuit
@@ -46,20 +56,26 @@ def main() -> None:
     ensure_database(url)
     try:
         _register(url, args.publishers * 2, args.units)
+        fast_workers, paced_workers = range(args.publishers), range(args.publishers, 2 * args.publishers)
+        fast_start, paced_start = run_start(300), run_start(150)
+        if args.with_detection:
+            store_models(url, fast_start, fast_workers)
+            store_models(url, paced_start, paced_workers)
         ceiling = _ceiling(url, args.ceiling_rows)
+        if args.with_detection:
+            wait_clear_of_hourly_pass(2 * args.seconds + 300)
         with tempfile.TemporaryDirectory() as workdir, _Broker(Path(workdir)) as broker:
             prefix = f"bench{os.getpid()}"
             ingest = _start_ingest(url, broker.port, prefix)
             try:
                 if args.soak:
-                    soak = _run(
-                        url, broker, ingest, prefix, args, workers=range(args.publishers), rate=args.latency_rate
-                    )
+                    soak = _run(url, broker, ingest, prefix, args, workers=fast_workers, rate=args.latency_rate,
+                                start=fast_start)  # fmt: skip
                     _report_soak(soak, args)
                     return
-                e2e = _run(url, broker, ingest, prefix, args, workers=range(args.publishers), rate=0.0)
-                paced = _run(url, broker, ingest, prefix, args, workers=range(args.publishers, 2 * args.publishers),
-                             rate=args.latency_rate, start_offset_days=150)  # fmt: skip
+                e2e = _run(url, broker, ingest, prefix, args, workers=fast_workers, rate=0.0, start=fast_start)
+                paced = _run(url, broker, ingest, prefix, args, workers=paced_workers, rate=args.latency_rate,
+                             start=paced_start)  # fmt: skip
             finally:
                 ingest.terminate()
                 try:
@@ -82,6 +98,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--ceiling-rows", type=int, default=500_000, help="rows for the COPY ceiling")
     parser.add_argument(
         "--soak", action="store_true", help="only the paced run, sampling ingest memory (use --seconds 600)"
+    )
+    parser.add_argument(
+        "--with-detection", action="store_true", help="run the detectors' streaming pass beside ingest (issue 11)"
     )
     return parser.parse_args()
 
@@ -119,13 +138,14 @@ def _ceiling(url: str, rows: int) -> float:
 
 
 class _Broker:
-    """A private Mosquitto that queues without limit for persistent sessions (as production is configured)."""
+    """A private Mosquitto with production's queue bounds for persistent sessions (deploy/mosquitto)."""
 
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
         self.config = workdir / "mosquitto.conf"
         self.config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n"
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000000\n"
+            "max_queued_bytes 4294967296\n"
             f"max_inflight_messages 0\nuser {psutil.Process().username()}\n"
         )
 
@@ -166,8 +186,8 @@ def _stored(ingest: subprocess.Popen[bytes]) -> float | None:
 
 
 def _run(url: str, broker: _Broker, ingest: subprocess.Popen[bytes], prefix: str, args: argparse.Namespace, *,
-         workers: range, rate: float, start_offset_days: float = 0) -> dict[str, object]:  # fmt: skip
-    start = (datetime.now(UTC) - timedelta(days=300 - start_offset_days)).replace(second=0, microsecond=0)
+         workers: range, rate: float, start: datetime) -> dict[str, object]:  # fmt: skip
+    detection = DetectionProcess(url, workers, args.units) if args.with_detection else None
     processes = _cpu_processes(ingest, broker)
     cpu_before = {name: _cpu(ps) for name, ps in processes.items() if name != "postgres"}
     cpu_before_pids = {p.pid: _cpu([p]) for p in processes["postgres"]}
@@ -188,14 +208,19 @@ def _run(url: str, broker: _Broker, ingest: subprocess.Popen[bytes], prefix: str
         time.sleep(0.5)
     elapsed = time.monotonic() - began
     stored = (_stored(ingest) or 0.0) - stored_before
+    judged = detection.finish() if detection is not None else None
     processes["postgres"] = _postgres()  # backends opened during the run count from their start
     cpu = {name: round(_cpu(ps) - cpu_before.get(name, 0.0), 1) for name, ps in processes.items()}
     cpu["postgres"] = round(_cpu(processes["postgres"]) - _cpu_of_pids(cpu_before_pids, processes["postgres"]), 1)
+    if judged is not None:  # a child of this process: once joined, its CPU is counted in `publishers`
+        cpu["publishers"] = round(cpu["publishers"] - judged.cpu_s, 1)
+        cpu["detection"] = round(judged.cpu_s, 1)
     latencies = _latencies(url, [s for r in results for s in r[1]])
     rss_mb = psutil.Process(ingest.pid).memory_info().rss / 2**20
     sampling.set()
     return {"sent": sent, "stored": stored, "elapsed": elapsed, "rate": stored / elapsed, "cpu": cpu,
-            "latencies": latencies, "ingest_rss_mb": round(rss_mb), "rss_samples": rss}  # fmt: skip
+            "latencies": latencies, "ingest_rss_mb": round(rss_mb), "rss_samples": rss, "detection": judged,
+            "hours": hour_counts(url, workers) if judged is not None else None}  # fmt: skip
 
 
 def _sample_rss(pid: int, samples: list[float], stop: threading.Event) -> None:
@@ -269,6 +294,7 @@ def _report(ceiling: float, e2e: dict[str, object], paced: dict[str, object], ar
     ):
         print(f"{name}: sent {run['sent']:,} stored {run['stored']:,.0f} in {run['elapsed']:.1f} s -> "
               f"{run['rate']:,.0f} readings/s; CPU s {run['cpu']}; ingest RSS {run['ingest_rss_mb']} MB")  # fmt: skip
+        _report_detection(run)
     print(
         f"latency publish->committed at {args.latency_rate:,.0f}/s:"
         f" p50 {p50:.0f} ms p99 {p99:.0f} ms ({len(lat)} samples)"
@@ -276,8 +302,21 @@ def _report(ceiling: float, e2e: dict[str, object], paced: dict[str, object], ar
     rate = float(e2e["rate"])  # type: ignore[arg-type]
     print(
         f"ceiling_rows_per_s={ceiling:.0f} e2e_readings_per_s={rate:.0f} ratio={rate / ceiling:.3f}"
-        f" p99_latency_ms={p99:.0f}"
+        f" p99_latency_ms={p99:.0f}" + (" detection=on" if args.with_detection else "")
     )
+
+
+def _report_detection(run: dict[str, object]) -> None:
+    judged = run["detection"]
+    if not isinstance(judged, DetectionFigures):
+        return
+    hours = run["hours"]
+    assert isinstance(hours, tuple)
+    stored, judged_rows, with_data = hours
+    print(f"    detection: {with_data:,} of {stored:,} circuit-hours with readings judged ({with_data / stored:.3f});"
+          f" {judged_rows:,} hours judged in all, in {judged.passes} passes, {judged.events} events,"
+          f" {judged.failed} failed; CPU {judged.cpu_s:.1f} s;"
+          f" caught up {judged.catch_up_s:.1f} s after the last reading was stored")  # fmt: skip
 
 
 if __name__ == "__main__":
