@@ -111,6 +111,30 @@ def insert_ticket(conn: psycopg.Connection, values: dict[str, Any]) -> int:
     return int(row[0])
 
 
+def repair_tickets_of_alerts(conn: psycopg.Connection, alert_ids: list[int]) -> dict[int, int]:
+    """For each leak alert of `alert_ids` whose circuit has a confirmed, unverified leak: the ticket working on it
+    (neither closed nor cancelled), by alert id."""
+    rows = conn.execute(
+        """SELECT a.id, (SELECT t.id FROM leak_case l JOIN ticket t ON t.leak_case_id = l.id
+                         WHERE l.equipment_id = a.equipment_id AND l.circuit_no = a.circuit_no
+                           AND l.verified_on IS NULL AND t.status NOT IN ('closed', 'cancelled')
+                         ORDER BY t.id LIMIT 1)
+           FROM alert a WHERE a.id = ANY(%s) AND a.category = 'leak'""",
+        (alert_ids,),
+    ).fetchall()
+    return {int(alert_id): int(ticket_id) for alert_id, ticket_id in rows if ticket_id is not None}
+
+
+def active_ticket_of_leak_case(conn: psycopg.Connection, leak_case_id: int) -> int | None:
+    """The ticket working on the leak case, if one is neither closed nor cancelled."""
+    row = conn.execute(
+        """SELECT id FROM ticket WHERE leak_case_id = %s AND status NOT IN ('closed', 'cancelled')
+           ORDER BY id LIMIT 1""",
+        (leak_case_id,),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
 def ticket_by_id(conn: psycopg.Connection, ticket_id: int, lock: bool = False) -> Ticket | None:
     row = conn.execute(
         "SELECT id, equipment_id, circuit_no, leak_case_id, contractor_id, status FROM ticket WHERE id = %s"

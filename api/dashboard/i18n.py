@@ -91,6 +91,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "alerts.message": ("内容", "Message"),
     "alerts.status": ("状態", "Status"),
     "alerts.acknowledge": ("確認", "Acknowledge"),
+    "alerts.confirm_leak": ("漏えい確定・修理依頼", "Confirm leak, open repair ticket"),
+    "alerts.repair_ticket": ("修理チケット", "Repair ticket"),
     "alerts.resolve": ("解決", "Resolve"),
     "alerts.resolve_reason": ("対応内容(必須)", "What was done (required)"),
     "alerts.status.raised": ("未確認", "Raised"),

@@ -34,7 +34,7 @@ from compliance.leakage_service import live_leakage
 from compliance.logbook import KIND_LABELS, render
 from compliance.logbook_pdf import kg_text
 from compliance.schedule import DueItem
-from storage import telemetry_queries
+from storage import telemetry_queries, ticket_queries
 from storage.chart_series import PAGE_CHANNELS, channel_values, circuit_baseline, stored_keys
 from storage.rollups import HOURLY
 
@@ -154,10 +154,11 @@ def unit_page(request: Request, equipment_id: int, conn: Connection) -> Response
     start = end - timedelta(days=CHART_DAYS)
     circuits = [_circuit_charts(conn, equipment_id, n, charted.refrigerant, start, end, t) for n in charted.circuits]
     alerts = [a for a in alert_service.visible_alerts(conn, person, limit=1000) if a["equipment_id"] == equipment_id]
+    alerts = _with_repair_tickets(conn, alerts[:50])
     logbook = [{"entry": e, "kind": KIND_LABELS[e.kind], "fields": render(e)}
                for e in logbook_service.entries(conn, equipment_id)]  # fmt: skip
     return _render(
-        request, "unit.html", person, unit=units[0], circuits=circuits, alerts=alerts[:50],
+        request, "unit.html", person, unit=units[0], circuits=circuits, alerts=alerts,
         tickets=data.tickets(conn, person, equipment_id), logbook=logbook, live=True, live_unit=equipment_id,
     )  # fmt: skip
 
@@ -196,8 +197,15 @@ def _circuit_charts(
 def alerts_page(request: Request, conn: Connection, status: str | None = None) -> Response:
     person = _signed_in(request, conn)
     wanted = status if status in ("raised", "acknowledged", "resolved") else None
-    alerts = alert_service.visible_alerts(conn, person, status=wanted, limit=200)
+    alerts = _with_repair_tickets(conn, alert_service.visible_alerts(conn, person, status=wanted, limit=200))
     return _render(request, "alerts.html", person, alerts=alerts, status=wanted, live=True)
+
+
+def _with_repair_tickets(conn: psycopg.Connection, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each leak alert with the ticket repairing its leak, if one is in progress: the page then shows the ticket
+    instead of the button confirming the leak (one leak, one repair)."""
+    tickets = ticket_queries.repair_tickets_of_alerts(conn, [a["id"] for a in alerts])
+    return [{**a, "repair_ticket_id": tickets.get(a["id"])} for a in alerts]
 
 
 @router.get("/live")

@@ -1,4 +1,5 @@
-"""/api/v1/alerts: what the caller may see, its history, and acknowledging and resolving it.
+"""/api/v1/alerts: what the caller may see, its history, acknowledging and resolving it, and confirming a leak
+alert, which records the leak and opens its repair ticket.
 
 A leak alert is acknowledged or resolved only by the unit's manager or a delegate the manager named
 (REGULATION.md (p) ニ: a notification others cannot easily cancel). Every attempt is audited, a refused one
@@ -9,17 +10,21 @@ the history is kept (and the database refuses deleting it as well).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from alerts import service
 from alerts.lifecycle import Decision, Person, TransitionError
 from api.deps import ClientAddress, Connection, CurrentPerson, Now
 from api.errors import AUTH_ERRORS, Conflict, Forbidden, NotFound, error_responses
+from compliance.from_alerts import NotConfirmable, confirm_leak_alert
+from compliance.recharge import repair_deadline
+from compliance.tickets import NotPermitted
+from storage import ticket_queries
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -44,6 +49,8 @@ _AUDIT_EXAMPLE: dict[str, Any] = {
 _ACKNOWLEDGED_EXAMPLE: dict[str, Any] = {"alert_id": 42, "action": "acknowledge", "status": "acknowledged",
                          "allowed_as": "the unit's manager"}  # fmt: skip
 _RESOLVED_EXAMPLE: dict[str, Any] = {**_ACKNOWLEDGED_EXAMPLE, "action": "resolve", "status": "resolved"}
+_CONFIRMED_EXAMPLE: dict[str, Any] = {"alert_id": 42, "leak_case_id": 5, "ticket_id": 17,
+                                      "leak_confirmed_on": "2026-03-02", "repair_deadline": "2026-05-01"}  # fmt: skip
 _REFUSED = "only the unit's manager or a delegate the manager named may do this (viewer may not)"
 
 
@@ -110,6 +117,27 @@ class AlertResolve(BaseModel):
     reason: Reason = Field(description="what was done: the repair, or why the alert was not a leak")
 
 
+class LeakConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"contractor_id": 2}]})
+
+    contractor_id: int | None = Field(
+        default=None, description="the contractor to repair it; default: the one contractor registered for the site"
+    )
+
+
+class LeakConfirmedPublic(BaseModel):
+    """The leak case and the repair ticket a confirmed leak alert opened."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_CONFIRMED_EXAMPLE]})
+
+    alert_id: int
+    leak_case_id: int
+    ticket_id: int
+    leak_confirmed_on: date = Field(description="day 0 of the 60 days of REGULATION.md (d2) case 2 (local date)")
+    repair_deadline: date = Field(description="leak_confirmed_on + 60 days: the last day an emergency charge "
+                                  "may rely on for the repair (REGULATION.md (d2) case 2)")  # fmt: skip
+
+
 class AlertActionPublic(BaseModel):
     """The outcome of an allowed acknowledge or resolve."""
 
@@ -121,8 +149,8 @@ class AlertActionPublic(BaseModel):
     allowed_as: str = Field(description="why the caller was allowed: the unit's manager, or whose delegate")
 
 
-def _example(value: object) -> dict[int | str, dict[str, Any]]:
-    return {200: {"content": {"application/json": {"example": value}}}}
+def _example(value: object, code: int = 200) -> dict[int | str, dict[str, Any]]:
+    return {code: {"content": {"application/json": {"example": value}}}}
 
 
 _BAD_ID = ("alert_id: Input should be a valid integer, unable to parse string as an integer", "alert_id")
@@ -131,6 +159,11 @@ _BAD_STATUS = ("status: Input should be 'raised', 'acknowledged' or 'resolved'",
 _ACTION_ERRORS = error_responses(
     {**AUTH_ERRORS, 403: _REFUSED, 404: "no such alert", 409: "the alert is already acknowledged", 422: _BAD_ID}
 )
+_CONFIRM_ERRORS = error_responses({
+    **AUTH_ERRORS, 403: _REFUSED, 404: "no such alert, or not one you may see",
+    409: "the leak is confirmed already (leak case 5): ticket 17 is in progress",
+    422: ("contractor_id: Input should be a valid integer", "contractor_id"),
+})  # fmt: skip
 
 
 @router.get(
@@ -210,6 +243,44 @@ def resolve_alert(
     occurrence opens a new alert."""
     decision = _attempt(conn, service.resolve, alert_id, person, address, body.reason, now)
     return AlertActionPublic(alert_id=alert_id, action="resolve", status="resolved", allowed_as=decision.reason)
+
+
+@router.post(
+    "/{alert_id}/confirm-leak",
+    status_code=status.HTTP_201_CREATED,
+    summary="Confirm a leak alert: record the leak and open its repair ticket",
+    response_model=LeakConfirmedPublic,
+    responses={**_example(_CONFIRMED_EXAMPLE, 201), **_CONFIRM_ERRORS},
+)
+def confirm_leak(
+    alert_id: int,
+    conn: Connection,
+    person: CurrentPerson,
+    address: ClientAddress,
+    now: Now,
+    body: Annotated[LeakConfirm | None, Body()] = None,
+) -> LeakConfirmedPublic:
+    """REGULATION.md (d1): once a leak is confirmed, its point must be found and repaired. The day of confirming
+    starts the 60 days of (d2) case 2 and the ticket goes to the site's contractor (or the one named). Same
+    people as acknowledging; a refused attempt answers 403 and stays in the history. 409: not a leak alert,
+    a resolved one, a leak whose ticket is already in progress, or no contractor to take it (nothing is stored)."""
+    alert = _visible(conn, alert_id, person)
+    if alert["category"] != "leak":
+        raise Conflict(f"only a leak alert is confirmed as a leak; this one is {alert['category']}")
+    try:
+        result = confirm_leak_alert(conn, alert_id, person, at=now, from_address=address,
+                                    contractor_id=body.contractor_id if body is not None else None)  # fmt: skip
+    except (NotConfirmable, NotPermitted) as exc:
+        conn.rollback()
+        raise Conflict(str(exc)) from None
+    conn.commit()
+    if isinstance(result, Decision):
+        raise Forbidden(result.reason)
+    case = ticket_queries.leak_case_by_id(conn, result.leak_case_id)
+    assert case is not None  # just committed
+    return LeakConfirmedPublic(alert_id=alert_id, leak_case_id=result.leak_case_id, ticket_id=result.ticket_id,
+                               leak_confirmed_on=case.confirmed_on,
+                               repair_deadline=repair_deadline(case.confirmed_on))  # fmt: skip
 
 
 Attempt = Callable[..., Decision]

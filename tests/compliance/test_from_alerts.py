@@ -10,7 +10,9 @@ import pytest
 
 from alerts.lifecycle import Decision
 from alerts.service import sync_detector_events
-from compliance.from_alerts import Confirmed, confirm_by_policy, confirm_leak_alert
+from compliance.from_alerts import Confirmed, NotConfirmable, confirm_by_policy, confirm_leak_alert
+from compliance.ticket_service import transition
+from compliance.tickets import NotPermitted
 from fluorowatch.domain.organisation import Contractor
 from storage.registry import assign_contractor, save_contractor
 from tests.alerts.conftest import T0, World, add_user, build_world, detector_event
@@ -62,3 +64,50 @@ def test_a_policy_confirms_leaks_above_its_threshold_once(conn: psycopg.Connecti
     assert confirm_by_policy(conn, T0 + timedelta(hours=1), min_loss_pct=5.0) == []  # one leak case, one ticket
     assert conn.execute("SELECT count(*) FROM ticket").fetchone() == (1,)
     assert confirmed.leak_case_id > 0
+
+
+def _confirmed(conn: psycopg.Connection, world: World) -> tuple[int, Confirmed]:
+    alert_id = _leak_alert(conn, world)
+    confirmed = confirm_leak_alert(conn, alert_id, world.manager, at=T0)
+    assert isinstance(confirmed, Confirmed)
+    return alert_id, confirmed
+
+
+def test_one_leak_one_repair_confirming_again_while_its_ticket_is_in_progress_is_refused(
+    conn: psycopg.Connection, world: World
+) -> None:
+    alert_id, first = _confirmed(conn, world)
+    with pytest.raises(NotConfirmable, match=rf"leak case {first.leak_case_id}\): ticket {first.ticket_id} is in"):
+        confirm_leak_alert(conn, alert_id, world.manager, at=T0 + timedelta(days=1))
+    assert conn.execute("SELECT count(*) FROM ticket").fetchone() == (1,)
+
+
+def test_after_its_ticket_is_cancelled_the_same_leak_gets_a_new_ticket_and_keeps_its_day_0(
+    conn: psycopg.Connection, world: World
+) -> None:
+    alert_id, first = _confirmed(conn, world)
+    transition(conn, first.ticket_id, world.manager, "cancelled", at=T0 + timedelta(days=1),
+               cancel_reason="contractor cannot come this month")  # fmt: skip
+    again = confirm_leak_alert(conn, alert_id, world.manager, at=T0 + timedelta(days=3))
+    assert isinstance(again, Confirmed)
+    assert (again.leak_case_id, again.ticket_id != first.ticket_id) == (first.leak_case_id, True)
+    assert conn.execute("SELECT confirmed_on FROM leak_case").fetchall() == [(T0.date(),)]  # the 60 days stay
+
+
+def test_a_resolved_alert_is_not_confirmed(conn: psycopg.Connection, world: World) -> None:
+    alert_id = _leak_alert(conn, world)
+    conn.execute("UPDATE alert SET status = 'resolved', resolved_at = %s WHERE id = %s", (T0, alert_id))
+    with pytest.raises(NotConfirmable, match="resolved"):
+        confirm_leak_alert(conn, alert_id, world.manager, at=T0)
+    assert conn.execute("SELECT count(*) FROM leak_case").fetchone() == (0,)
+
+
+def test_a_site_with_two_contractors_needs_the_one_named(conn: psycopg.Connection, world: World) -> None:
+    second = save_contractor(conn, Contractor("北空調", "東京都第5678号", "13"))
+    assign_contractor(conn, world.site_id, second)
+    alert_id = _leak_alert(conn, world)
+    with pytest.raises(NotPermitted, match="2 contractors are registered"):
+        confirm_leak_alert(conn, alert_id, world.manager, at=T0)
+    named = confirm_leak_alert(conn, alert_id, world.manager, at=T0, contractor_id=second)
+    assert isinstance(named, Confirmed)
+    assert conn.execute("SELECT contractor_id FROM ticket WHERE id = %s", (named.ticket_id,)).fetchone() == (second,)

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
+from tests.api.conftest import SITE_A
 from tests.e2e.conftest import IMAGES, Seeded, SignIn
 
 pytestmark = pytest.mark.e2e
@@ -199,3 +200,38 @@ def test_the_inbox_updates_itself_when_an_alert_is_raised(sign_in: SignIn, seede
             (seeded.unit_id,),
         )
     expect(page.locator("main")).to_contain_text("no readings for 2 hours", timeout=10_000)
+
+
+def test_the_manager_confirms_a_leak_from_the_inbox_and_the_contractor_gets_the_ticket(
+    sign_in: SignIn, seeded: Seeded
+) -> None:
+    with psycopg.connect(seeded.world.url) as conn:
+        row = conn.execute(
+            """INSERT INTO equipment (site_id, management_no, kind, refrigerant, charge_kg, installed_on)
+               VALUES (%s, 'SC-E2E-3', 'showcase_remote', 'R404A', 6.0, '2024-04-01') RETURNING id""",
+            (seeded.world.sites[SITE_A],),
+        ).fetchone()
+        assert row is not None
+        conn.execute("INSERT INTO circuit (equipment_id, circuit_no) VALUES (%s, 1)", (row[0],))
+        alert = conn.execute(
+            """INSERT INTO alert (equipment_id, circuit_no, category, severity, status, raised_at, updated_at, message,
+                   evidence, detector, estimated_charge_loss_pct)
+               VALUES (%s, 1, 'leak', 'high', 'raised', now(), now(), 'SC-E2E-3 is losing refrigerant', '[]',
+                   'fusion', 3.0) RETURNING id""",
+            (row[0],),
+        ).fetchone()
+        assert alert is not None
+    contractor = sign_in("contractor", lang="en")
+    contractor.goto("/alerts")
+    refused = contractor.locator(f"tr.alert[data-alert='{alert[0]}']")
+    refused.locator("button[data-action=confirm-leak]").click()
+    expect(refused.locator(".error")).to_contain_text("only the unit's manager or a delegate")
+    manager = sign_in("manager_site", lang="en")
+    manager.goto("/alerts")
+    already = manager.locator(f"tr.alert[data-alert='{seeded.alert_id}']")
+    expect(already.locator(".repair-ticket")).to_have_text(f"Repair ticket #{seeded.ticket_id}")
+    expect(already.locator("button[data-action=confirm-leak]")).to_have_count(0)
+    manager.locator(f"tr.alert[data-alert='{alert[0]}'] button[data-action=confirm-leak]").click()
+    expect(manager.locator(f"tr.alert[data-alert='{alert[0]}'] .repair-ticket")).to_contain_text("Repair ticket #")
+    contractor.goto("/tickets")
+    expect(contractor.locator("main")).to_contain_text("SC-E2E-3")
