@@ -12,9 +12,8 @@ import psycopg
 
 from alerts.lifecycle import LEAK, Decision, Person, may_close
 from alerts.service import AlertNotFound, delegators_of
-from compliance.ticket_service import confirm_leak, local_date, open_ticket
+from compliance.ticket_service import local_date, start_repair
 from storage import alert_queries as q
-from storage import ticket_queries
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class Confirmed:
 
 
 class NotConfirmable(ValueError):
-    """The alert cannot start a repair: it is resolved, or its leak already has a ticket in progress."""
+    """A resolved alert: a leak found again raises a new alert."""
 
 
 def confirm_leak_alert(
@@ -33,9 +32,9 @@ def confirm_leak_alert(
 ) -> Confirmed | Decision:  # fmt: skip
     """Confirm the leak of ``alert_id`` as ``person`` (None: by policy) and open its repair ticket for
     ``contractor_id`` (default: the site's one contractor); a refusal is audited and returned. Only the unit's
-    manager or a delegate confirms, as for closing the alert. Raises NotConfirmable for a resolved alert or a
-    leak whose ticket is in progress (one leak, one repair), and NotPermitted (compliance.tickets) when no
-    contractor can take the ticket."""
+    manager or a delegate confirms, as for closing the alert. Raises NotConfirmable for a resolved alert, and
+    RepairNotStarted (compliance.ticket_service) when the leak's ticket is in progress or no contractor can take
+    the ticket."""
     alert = q.alert_by_id(conn, alert_id, lock=True)
     if alert is None or alert["category"] != LEAK:
         raise AlertNotFound(alert_id)
@@ -47,12 +46,8 @@ def confirm_leak_alert(
             return decision
     if alert["status"] == "resolved":
         raise NotConfirmable("the alert is resolved: a leak found again raises a new alert")
-    case = confirm_leak(conn, alert["equipment_id"], alert["circuit_no"], local_date(at), alert_id)
-    in_progress = ticket_queries.active_ticket_of_leak_case(conn, case)
-    if in_progress is not None:
-        raise NotConfirmable(f"the leak is confirmed already (leak case {case}): ticket {in_progress} is in progress")
-    ticket = open_ticket(conn, alert["equipment_id"], alert["circuit_no"], leak_case_id=case, opened_at=at,
-                         contractor_id=contractor_id, person=person)  # fmt: skip
+    case, ticket = start_repair(conn, alert["equipment_id"], alert["circuit_no"], local_date(at), opened_at=at,
+                                alert_id=alert_id, contractor_id=contractor_id, person=person)  # fmt: skip
     q.audit(conn, alert_id, "confirm_leak", person=person, from_address=from_address, at=at,
             reason="by policy" if person is None else "", details={"leak_case": case, "ticket": ticket})  # fmt: skip
     return Confirmed(case, ticket)

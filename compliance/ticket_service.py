@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from alerts.lifecycle import Person
+from alerts.lifecycle import Person, manages
 from compliance.recharge import ChargeDecision, ChargeRequest, Occasion, OpenLeak, judge_charge
 from compliance.tickets import NotPermitted, QualifiedPerson, Status, check_transition, may_act
 from fluorowatch.domain.refrigerants import (
@@ -42,6 +42,11 @@ class ChargeRefused(Exception):
 
 class NotFound(LookupError):
     """No such unit, leak case or ticket."""
+
+
+class RepairNotStarted(ValueError):
+    """A repair cannot start: its leak has a ticket in progress (one leak, one repair), or no contractor can take
+    the ticket."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,43 @@ def open_ticket(
         actor=person.name if person else "system", qualified_person=None,
     )  # fmt: skip
     return ticket_id
+
+
+def start_repair(
+    conn: psycopg.Connection, equipment_id: int, circuit_no: int, confirmed_on: date, *, opened_at: datetime,
+    alert_id: int | None = None, contractor_id: int | None = None, person: Person | None = None,
+) -> tuple[int, int]:  # fmt: skip
+    """Confirm the circuit's leak (REGULATION.md (d1)) and open its repair ticket: (leak case id, ticket id). A
+    leak confirmed already keeps its date, day 0 of the 60 days of (d2) case 2. The caller has decided that
+    ``person`` may; raises RepairNotStarted when the leak's ticket is in progress or no contractor can take it."""
+    case = confirm_leak(conn, equipment_id, circuit_no, confirmed_on, alert_id)
+    in_progress = q.active_ticket_of_leak_case(conn, case)
+    if in_progress is not None:
+        raise RepairNotStarted(f"the leak is confirmed already (leak case {case}): ticket {in_progress} is in progress")
+    try:
+        ticket = open_ticket(conn, equipment_id, circuit_no, leak_case_id=case, opened_at=opened_at,
+                             contractor_id=contractor_id, person=person)  # fmt: skip
+    except NotPermitted as exc:  # about the contractor, not the person
+        raise RepairNotStarted(str(exc)) from None
+    return case, ticket
+
+
+def open_repair_by_hand(
+    conn: psycopg.Connection, equipment_id: int, circuit_no: int, person: Person, *, confirmed_on: date,
+    at: datetime, contractor_id: int | None = None,
+) -> tuple[int, int]:  # fmt: skip
+    """A leak found without an alert (in an inspection, on a contractor's visit), confirmed by the unit's manager,
+    who must then have it located and repaired (REGULATION.md (d1)): the leak case and its repair ticket."""
+    unit = _unit(conn, equipment_id)
+    if not q.circuit_exists(conn, equipment_id, circuit_no):
+        raise NotFound(f"unit {equipment_id} has no circuit {circuit_no}")
+    if not manages(person, alert_queries.scope_of_site(conn, unit.site_id)):
+        who = ", ".join(sorted({g.role for g in person.grants})) or "no role"
+        raise NotPermitted(f"only the unit's manager opens a repair ticket by hand ({who} may not)")
+    if confirmed_on > local_date(at):
+        raise ValueError("leak_confirmed_on: a leak is not confirmed in the future")
+    return start_repair(conn, equipment_id, circuit_no, confirmed_on, opened_at=at, contractor_id=contractor_id,
+                        person=person)  # fmt: skip
 
 
 def transition(

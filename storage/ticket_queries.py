@@ -125,6 +125,13 @@ def repair_tickets_of_alerts(conn: psycopg.Connection, alert_ids: list[int]) -> 
     return {int(alert_id): int(ticket_id) for alert_id, ticket_id in rows if ticket_id is not None}
 
 
+def circuit_exists(conn: psycopg.Connection, equipment_id: int, circuit_no: int) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM circuit WHERE equipment_id = %s AND circuit_no = %s", (equipment_id, circuit_no)
+    ).fetchone()
+    return row is not None
+
+
 def active_ticket_of_leak_case(conn: psycopg.Connection, leak_case_id: int) -> int | None:
     """The ticket working on the leak case, if one is neither closed nor cancelled."""
     row = conn.execute(

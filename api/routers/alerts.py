@@ -23,7 +23,7 @@ from api.deps import ClientAddress, Connection, CurrentPerson, Now
 from api.errors import AUTH_ERRORS, Conflict, Forbidden, NotFound, error_responses
 from compliance.from_alerts import NotConfirmable, confirm_leak_alert
 from compliance.recharge import repair_deadline
-from compliance.tickets import NotPermitted
+from compliance.ticket_service import RepairNotStarted
 from storage import ticket_queries
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -270,7 +270,7 @@ def confirm_leak(
     try:
         result = confirm_leak_alert(conn, alert_id, person, at=now, from_address=address,
                                     contractor_id=body.contractor_id if body is not None else None)  # fmt: skip
-    except (NotConfirmable, NotPermitted) as exc:
+    except (NotConfirmable, RepairNotStarted) as exc:
         conn.rollback()
         raise Conflict(str(exc)) from None
     conn.commit()

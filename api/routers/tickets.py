@@ -6,6 +6,9 @@ staff of the contractor it is assigned to, at a site that contractor serves; nev
 (api.scoping). Who moves it: compliance.tickets.may_act through compliance.ticket_service: the contractor the site
 engaged or the unit's manager; everyone else, a viewer too, is answered 403. Locating and repairing the leak need
 the qualified person (十分な知見を有する者, REGULATION.md (b2), (d3) 5.). Transitions are only appended.
+
+Opening one: the unit's manager confirms a leak alert (POST /alerts/{id}/confirm-leak), a policy does
+(FLUOROWATCH_AUTO_TICKET_LOSS_PCT), or, for a leak found without an alert, the manager opens it here.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import Connection, CurrentPerson, Now
 from api.errors import AUTH_ERRORS, Conflict, Forbidden, Invalid, NotFound, error_responses
-from api.routers.equipment import example
+from api.routers.equipment import example, visible_unit
 from api.scoping import Visibility, Visible
 from compliance import ticket_service
 from compliance.recharge import repair_deadline
@@ -46,6 +49,7 @@ _TRANSITION_EXAMPLE: dict[str, Any] = {
     "qualification_no": "冷媒-12345", "note": "flare nut on the liquid line",
 }  # fmt: skip
 _DETAIL_EXAMPLE: dict[str, Any] = {**_TICKET_EXAMPLE, "transitions": [_TRANSITION_EXAMPLE]}
+_NEW_EXAMPLE: dict[str, Any] = {"equipment_id": 7, "circuit_no": 1, "leak_confirmed_on": "2026-03-02"}
 _MOVE_EXAMPLE: dict[str, Any] = {"to": "leak_located", "qualified_person": _QUALIFIED,
                                  "note": "flare nut on the liquid line"}  # fmt: skip
 _BAD_MOVE = ("a ticket that is open moves next to dispatched (or is cancelled), not to repaired: the leak is "
@@ -107,6 +111,22 @@ class QualifiedPersonIn(BaseModel):
     qualification_no: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+class TicketNew(BaseModel):
+    """A leak found without an alert (in an inspection, on a contractor's visit), confirmed by the unit's manager."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_NEW_EXAMPLE]})
+
+    equipment_id: int
+    circuit_no: int = Field(default=1, ge=1, le=32767)
+    leak_confirmed_on: date | None = Field(
+        default=None, description="the day the leak was confirmed, day 0 of the 60 days of REGULATION.md (d2) "
+        "case 2; default today (Japan); never in the future. A leak confirmed already keeps its date",
+    )  # fmt: skip
+    contractor_id: int | None = Field(
+        default=None, description="the contractor to repair it; default: the one contractor registered for the site"
+    )
+
+
 class TransitionNew(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_MOVE_EXAMPLE]})
 
@@ -165,6 +185,49 @@ def list_tickets(
 )
 def get_ticket(ticket_id: int, conn: Connection, visible: Visible) -> dict[str, Any]:
     """404 also for a ticket the caller may not see (another contractor's, another company's)."""
+    return _detail(conn, visible, ticket_id)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a repair ticket for a leak found without an alert",
+    response_model=TicketDetailPublic,
+    responses={
+        **example({**_DETAIL_EXAMPLE, "status": "open", "transitions": []}, 201),
+        **error_responses({**AUTH_ERRORS,
+                           403: "only the unit's manager opens a repair ticket by hand (contractor may not)",
+                           404: "no such unit, or not one you may see",
+                           409: "the leak is confirmed already (leak case 4): ticket 5 is in progress",
+                           422: ("leak_confirmed_on: a leak is not confirmed in the future", "leak_confirmed_on")}),
+    },
+)  # fmt: skip
+def open_ticket_by_hand(
+    body: TicketNew, conn: Connection, visible: Visible, person: CurrentPerson, now: Now
+) -> dict[str, Any]:
+    """REGULATION.md (d1): a confirmed leak must be located and repaired. The unit's manager records a leak found
+    otherwise than by an alert (a leak alert is confirmed at POST /alerts/{id}/confirm-leak) and the ticket goes
+    to the site's contractor. 409 when the leak's ticket is in progress or no contractor can take it; nothing is
+    stored then."""
+    visible_unit(conn, visible, body.equipment_id)
+    try:
+        _, ticket_id = ticket_service.open_repair_by_hand(
+            conn, body.equipment_id, body.circuit_no, person, at=now, contractor_id=body.contractor_id,
+            confirmed_on=body.leak_confirmed_on or ticket_service.local_date(now),
+        )  # fmt: skip
+    except NotPermitted as exc:
+        conn.rollback()
+        raise Forbidden(str(exc)) from None
+    except ticket_service.RepairNotStarted as exc:
+        conn.rollback()
+        raise Conflict(str(exc)) from None
+    except ticket_service.NotFound as exc:
+        conn.rollback()
+        raise Invalid(f"circuit_no: {exc}", field="circuit_no") from None
+    except ValueError as exc:
+        conn.rollback()
+        raise Invalid(str(exc), field="leak_confirmed_on") from None
+    conn.commit()
     return _detail(conn, visible, ticket_id)
 
 

@@ -14,7 +14,7 @@ from tests.test_cli import run_cli
 
 PROTECTED = [("GET", "/api/v1/alerts"), ("GET", "/api/v1/alerts/1"), ("GET", "/api/v1/alerts/1/history"),
              ("POST", "/api/v1/alerts/1/acknowledge"), ("POST", "/api/v1/alerts/1/resolve"),
-             ("POST", "/api/v1/alerts/1/confirm-leak"),
+             ("POST", "/api/v1/alerts/1/confirm-leak"), ("POST", "/api/v1/tickets"),
              ("GET", "/api/v1/channels"), ("POST", "/api/v1/channels"), ("GET", "/api/v1/session"),
              ("GET", "/api/v1/users/me"), ("GET", "/api/v1/users"), ("POST", "/api/v1/users"),
              ("POST", "/api/v1/users/1/roles"), ("DELETE", "/api/v1/users/1/roles/1"),
@@ -94,7 +94,7 @@ def test_every_api_operation_is_described_with_a_summary_tags_and_examples(clien
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     operations = [(path, method, op) for path, ops in spec["paths"].items() for method, op in ops.items()]
     api = [(path, method, op) for path, method, op in operations if path.startswith("/api/v1")]
-    assert len(api) == 46  # resources (sites, equipment, diagnoses, inspections, tickets, movements): 13;
+    assert len(api) == 47  # resources (sites, equipment, diagnoses, inspections, tickets, movements): 13;
     # session, users and agents: 10
     for path, method, op in operations:
         assert op.get("summary") and op.get("tags"), (method, path)

@@ -11,8 +11,7 @@ import pytest
 from alerts.lifecycle import Decision
 from alerts.service import sync_detector_events
 from compliance.from_alerts import Confirmed, NotConfirmable, confirm_by_policy, confirm_leak_alert
-from compliance.ticket_service import transition
-from compliance.tickets import NotPermitted
+from compliance.ticket_service import RepairNotStarted, transition
 from fluorowatch.domain.organisation import Contractor
 from storage.registry import assign_contractor, save_contractor
 from tests.alerts.conftest import T0, World, add_user, build_world, detector_event
@@ -77,7 +76,7 @@ def test_one_leak_one_repair_confirming_again_while_its_ticket_is_in_progress_is
     conn: psycopg.Connection, world: World
 ) -> None:
     alert_id, first = _confirmed(conn, world)
-    with pytest.raises(NotConfirmable, match=rf"leak case {first.leak_case_id}\): ticket {first.ticket_id} is in"):
+    with pytest.raises(RepairNotStarted, match=rf"leak case {first.leak_case_id}\): ticket {first.ticket_id} is in"):
         confirm_leak_alert(conn, alert_id, world.manager, at=T0 + timedelta(days=1))
     assert conn.execute("SELECT count(*) FROM ticket").fetchone() == (1,)
 
@@ -106,7 +105,7 @@ def test_a_site_with_two_contractors_needs_the_one_named(conn: psycopg.Connectio
     second = save_contractor(conn, Contractor("北空調", "東京都第5678号", "13"))
     assign_contractor(conn, world.site_id, second)
     alert_id = _leak_alert(conn, world)
-    with pytest.raises(NotPermitted, match="2 contractors are registered"):
+    with pytest.raises(RepairNotStarted, match="2 contractors are registered"):
         confirm_leak_alert(conn, alert_id, world.manager, at=T0)
     named = confirm_leak_alert(conn, alert_id, world.manager, at=T0, contractor_id=second)
     assert isinstance(named, Confirmed)
