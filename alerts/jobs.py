@@ -170,14 +170,9 @@ class AlertJobs:
 
     def _tickets_by_policy(self, min_loss_pct: float) -> None:
         from compliance.from_alerts import confirm_by_policy
-        from compliance.tickets import NotPermitted
 
         with _connect(self.database_url) as conn:
-            try:
-                confirmed = confirm_by_policy(conn, self._clock(), min_loss_pct)
-            except NotPermitted as exc:  # e.g. no contractor registered for the site: the manager must act
-                log.warning("a leak alert above %.1f %% could not open its ticket: %s", min_loss_pct, exc)
-                return
+            confirmed = confirm_by_policy(conn, self._clock(), min_loss_pct)
         if confirmed:
             log.info("%d leak alerts above %.1f %% confirmed by policy; tickets opened", len(confirmed), min_loss_pct)
 

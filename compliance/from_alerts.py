@@ -5,15 +5,18 @@ and opens a ticket for the site's contractor. A policy may confirm by itself whe
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 
 from alerts.lifecycle import LEAK, Decision, Person, may_close
-from alerts.service import AlertNotFound, delegators_of
-from compliance.ticket_service import local_date, start_repair
+from alerts.service import AlertNotFound, acknowledge, delegators_of
+from compliance.ticket_service import RepairNotStarted, local_date, start_repair
 from storage import alert_queries as q
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ def confirm_leak_alert(
                                 alert_id=alert_id, contractor_id=contractor_id, person=person)  # fmt: skip
     q.audit(conn, alert_id, "confirm_leak", person=person, from_address=from_address, at=at,
             reason="by policy" if person is None else "", details={"leak_case": case, "ticket": ticket})  # fmt: skip
+    if person is not None and alert["status"] == "raised":  # the manager has it in hand: no escalation past them
+        acknowledge(conn, alert_id, person, from_address=from_address, now=at,
+                    reason=f"leak confirmed, repair ticket {ticket} opened")  # fmt: skip
     return Confirmed(case, ticket)
 
 
@@ -65,7 +71,12 @@ def confirm_by_policy(conn: psycopg.Connection, at: datetime, min_loss_pct: floa
     ).fetchall()
     confirmed = []
     for (alert_id,) in rows:
-        result = confirm_leak_alert(conn, int(alert_id), None, at=at)
+        try:
+            with conn.transaction():  # one alert's refusal must not undo the others' tickets
+                result = confirm_leak_alert(conn, int(alert_id), None, at=at)
+        except RepairNotStarted as exc:  # e.g. no contractor registered for the site: its manager must act
+            log.warning("leak alert %d above %.1f %% opened no ticket: %s", alert_id, min_loss_pct, exc)
+            continue
         assert isinstance(result, Confirmed)
         confirmed.append(result)
     return confirmed

@@ -44,6 +44,10 @@ class NotFound(LookupError):
     """No such unit, leak case or ticket."""
 
 
+class FutureConfirmation(ValueError):
+    """A leak confirmed on a day that has not come yet."""
+
+
 class RepairNotStarted(ValueError):
     """A repair cannot start: its leak has a ticket in progress (one leak, one repair), or no contractor can take
     the ticket."""
@@ -111,7 +115,10 @@ def start_repair(
 ) -> tuple[int, int]:  # fmt: skip
     """Confirm the circuit's leak (REGULATION.md (d1)) and open its repair ticket: (leak case id, ticket id). A
     leak confirmed already keeps its date, day 0 of the 60 days of (d2) case 2. The caller has decided that
-    ``person`` may; raises RepairNotStarted when the leak's ticket is in progress or no contractor can take it."""
+    ``person`` may; raises RepairNotStarted when the leak's ticket is in progress or no contractor can take it,
+    NotFound when the unit has no such circuit."""
+    if not q.lock_circuit(conn, equipment_id, circuit_no):  # two confirmations at once: one case, one ticket
+        raise NotFound(f"unit {equipment_id} has no circuit {circuit_no}")
     case = confirm_leak(conn, equipment_id, circuit_no, confirmed_on, alert_id)
     in_progress = q.active_ticket_of_leak_case(conn, case)
     if in_progress is not None:
@@ -131,13 +138,11 @@ def open_repair_by_hand(
     """A leak found without an alert (in an inspection, on a contractor's visit), confirmed by the unit's manager,
     who must then have it located and repaired (REGULATION.md (d1)): the leak case and its repair ticket."""
     unit = _unit(conn, equipment_id)
-    if not q.circuit_exists(conn, equipment_id, circuit_no):
-        raise NotFound(f"unit {equipment_id} has no circuit {circuit_no}")
     if not manages(person, alert_queries.scope_of_site(conn, unit.site_id)):
         who = ", ".join(sorted({g.role for g in person.grants})) or "no role"
         raise NotPermitted(f"only the unit's manager opens a repair ticket by hand ({who} may not)")
     if confirmed_on > local_date(at):
-        raise ValueError("leak_confirmed_on: a leak is not confirmed in the future")
+        raise FutureConfirmation("leak_confirmed_on: a leak is not confirmed in the future")
     return start_repair(conn, equipment_id, circuit_no, confirmed_on, opened_at=at, contractor_id=contractor_id,
                         person=person)  # fmt: skip
 

@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="MQTT client id; the broker keeps this ingest's session under it")  # fmt: skip
     ingest.add_argument("--metrics-port", type=int, help="serve /metrics, /healthz and /readyz on this port")
     ingest.add_argument("--metrics-host", default="127.0.0.1", help="address to serve them on (default 127.0.0.1)")
-    ingest.add_argument("--share-group", metavar="NAME",
+    ingest.add_argument("--share-group", metavar="NAME", type=_share_group,
                         help="join the MQTT 5 shared subscription NAME to split the load with other ingest processes "
                         "(on Mosquitto not safe across a broker restart: docs/operations.md)")  # fmt: skip
     ingest.set_defaults(handler=run_ingest_service)
@@ -237,6 +237,15 @@ def _database_url(settings: Settings) -> str:
     url = settings.database_url or LOCAL_DATABASE_URL
     wait_for_database(url, settings.database_wait_seconds)
     return url
+
+
+def _share_group(name: str) -> str:
+    from ingest.consumer import share_group_name
+
+    try:
+        return share_group_name(name)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run_ingest_service(settings: Settings, args: argparse.Namespace) -> int:

@@ -25,6 +25,14 @@ _PLACEHOLDER_SECRET = "change-me"
 MIN_RETENTION_DAYS = 366
 
 
+def check_retention_days(days: int) -> None:
+    """Refuse a telemetry retention under the legal floor (REGULATION.md (p) ハ; 366: a leap year has 366 days)."""
+    if days < MIN_RETENTION_DAYS:
+        raise ValueError(
+            f"telemetry retention of {days} days is shorter than the legal minimum of {MIN_RETENTION_DAYS}"
+        )
+
+
 class SettingsError(Exception):
     """A setting is missing, unknown or malformed; the message names the key."""
 

@@ -22,7 +22,8 @@ Jobs (stable ids; each a plain call on :class:`WorkerJobs`, the clock passed in;
 * ``refresh-rollups``, every 10 minutes, on the plain-PostgreSQL layout only (storage.rollups; with TimescaleDB the
   continuous-aggregate policies of storage/timescale.py refresh them and the job is not scheduled);
 * ``telemetry-retention``, daily at ``daily_at`` + 45 min, on the plain-PostgreSQL layout only: raw telemetry
-  older than ``FLUOROWATCH_TELEMETRY_RETENTION_DAYS`` (never under 366) deleted in small batches
+  older than ``FLUOROWATCH_TELEMETRY_RETENTION_DAYS`` (never under 366) deleted in 10-minute windows of
+  measurement time, at most half an hour per run
   (storage.retention; REGULATION.md (p) ハ; with TimescaleDB its retention policy drops chunks instead);
 * ``retrain-models``, weekly (Sunday 03:00): baselines older than ``MAX_MODEL_AGE`` re-learned from a clean window
   (detectors.retrain; never from a window with a leak alert, a leak case or a fault).
@@ -258,11 +259,12 @@ class WorkerJobs:
             return f"{refresh_rollups(conn, now)} rollup rows"
 
     def telemetry_retention(self, now: datetime) -> str:
+        from ingest.validation import MAX_PAST
         from storage.retention import delete_expired_telemetry
 
         assert self.retention_days is not None  # scheduled only with a retention
         with self._connect(autocommit=True) as conn:
-            deleted = delete_expired_telemetry(conn, self.retention_days)
+            deleted = delete_expired_telemetry(conn, self.retention_days, late_by=MAX_PAST)
         return f"{deleted} telemetry rows older than {self.retention_days} days deleted"
 
     def retrain_models(self, now: datetime) -> str:

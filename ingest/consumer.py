@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 
 import paho.mqtt.client as mqtt
@@ -33,6 +34,24 @@ log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps our session and its backlog through a week of downtime
 RECEIVE_MAXIMUM = 10_000  # unacknowledged QoS 1 messages the broker may send us at once
+# Before --share-group, every ingest joined this group; a persistent session upgraded from then still holds it
+# and would get each message twice (once per subscription), so it is dropped on connecting.
+LEGACY_SHARE_GROUP = "fluorowatch-ingest"
+
+
+SHARE_GROUP_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")  # no '/', '+' or '#': those would change the filter
+
+
+def share_group_name(name: str) -> str:
+    """`name` when it can be an MQTT share group, else ValueError."""
+    if not SHARE_GROUP_NAME.fullmatch(name):
+        raise ValueError(f"share group {name!r}: up to 64 letters, digits, '.', '_' or '-'")
+    return name
+
+
+def subscription_topics(topic_prefix: str, share_group: str | None) -> list[str]:
+    share = f"$share/{share_group}/" if share_group else ""  # the group's ingest processes split the load
+    return [f"{share}{topic_prefix}/v1/+/+/+/telemetry", f"{share}{topic_prefix}/v1/+/agents/+/status"]
 
 
 class Consumer:
@@ -42,11 +61,14 @@ class Consumer:
                  inbox_size: int = 5_000, mqtt5: bool = True) -> None:  # fmt: skip
         if share_group is not None and not mqtt5:
             raise ValueError("a shared subscription needs MQTT 5; a 3.1.1 broker takes exactly one ingest")
+        if share_group is not None:
+            share_group_name(share_group)
         self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_size)
         self.connected = threading.Event()  # set once the broker acknowledged the subscriptions
         self._address = BrokerAddress.parse(url)
-        share = f"$share/{share_group}/" if share_group else ""  # the group's ingest processes split the load
-        self.topics = [f"{share}{topic_prefix}/v1/+/+/+/telemetry", f"{share}{topic_prefix}/v1/+/agents/+/status"]
+        self.topics = subscription_topics(topic_prefix, share_group)
+        other_forms = [t for group in (None, LEGACY_SHARE_GROUP) for t in subscription_topics(topic_prefix, group)]
+        self._stale = [t for t in other_forms if t not in self.topics] if mqtt5 else []
         self._mqtt5 = mqtt5
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -90,6 +112,8 @@ class Consumer:
         if reason.is_failure:
             log.error("broker refused ingest: %s", reason)
             return
+        if self._stale:  # first: the broker answers in order, so once subscribed the stale ones are gone
+            client.unsubscribe(self._stale)
         client.subscribe([(topic, 1) for topic in self.topics])
         log.info("ingest subscribed (session %s)", "resumed" if flags.session_present else "new")
 

@@ -125,9 +125,10 @@ def repair_tickets_of_alerts(conn: psycopg.Connection, alert_ids: list[int]) -> 
     return {int(alert_id): int(ticket_id) for alert_id, ticket_id in rows if ticket_id is not None}
 
 
-def circuit_exists(conn: psycopg.Connection, equipment_id: int, circuit_no: int) -> bool:
+def lock_circuit(conn: psycopg.Connection, equipment_id: int, circuit_no: int) -> bool:
+    """Lock the circuit's row for the transaction (whoever confirms its leak next waits); False: no such circuit."""
     row = conn.execute(
-        "SELECT 1 FROM circuit WHERE equipment_id = %s AND circuit_no = %s", (equipment_id, circuit_no)
+        "SELECT 1 FROM circuit WHERE equipment_id = %s AND circuit_no = %s FOR UPDATE", (equipment_id, circuit_no)
     ).fetchone()
     return row is not None
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 import psycopg
 from psycopg import sql
 
-from fluorowatch.settings import MIN_RETENTION_DAYS
+from fluorowatch.settings import check_retention_days
 from storage.rollups import LEVELS, RollupLevel, extreme_columns, measurement_columns, rollups_are_tables
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,7 @@ def timescaledb_available(conn: psycopg.Connection) -> bool:
 
 def apply_time_series_layout(conn: psycopg.Connection, retention_days: int) -> TimeSeriesLayout:
     """Use TimescaleDB when the server has it; idempotent. Refuses a retention shorter than one year."""
-    # REGULATION.md (p) ハ: measured values and diagnoses are kept at least one year.
-    if retention_days < MIN_RETENTION_DAYS:
-        raise ValueError(f"telemetry retention of {retention_days} days is shorter than the legal minimum")
+    check_retention_days(retention_days)
     if not timescaledb_available(conn):
         log.info("TimescaleDB not available: plain PostgreSQL layout for telemetry")
         return TimeSeriesLayout.plain

@@ -21,6 +21,7 @@ from alerts import service
 from alerts.lifecycle import Decision, Person, TransitionError
 from api.deps import ClientAddress, Connection, CurrentPerson, Now
 from api.errors import AUTH_ERRORS, Conflict, Forbidden, NotFound, error_responses
+from api.routers.equipment import example
 from compliance.from_alerts import NotConfirmable, confirm_leak_alert
 from compliance.recharge import repair_deadline
 from compliance.ticket_service import RepairNotStarted
@@ -149,10 +150,6 @@ class AlertActionPublic(BaseModel):
     allowed_as: str = Field(description="why the caller was allowed: the unit's manager, or whose delegate")
 
 
-def _example(value: object, code: int = 200) -> dict[int | str, dict[str, Any]]:
-    return {code: {"content": {"application/json": {"example": value}}}}
-
-
 _BAD_ID = ("alert_id: Input should be a valid integer, unable to parse string as an integer", "alert_id")
 _NOT_FOUND: dict[int, str | tuple[str, str]] = {404: "no such alert, or not one you may see", 422: _BAD_ID}
 _BAD_STATUS = ("status: Input should be 'raised', 'acknowledged' or 'resolved'", "status")
@@ -170,7 +167,7 @@ _CONFIRM_ERRORS = error_responses({
     "",
     summary="List the alerts the caller may see",
     response_model=list[AlertPublic],
-    responses={**_example([_ALERT_EXAMPLE]), **error_responses({**AUTH_ERRORS, 422: _BAD_STATUS})},
+    responses={**example([_ALERT_EXAMPLE]), **error_responses({**AUTH_ERRORS, 422: _BAD_STATUS})},
 )
 def list_alerts(
     conn: Connection,
@@ -186,7 +183,7 @@ def list_alerts(
     "/{alert_id}",
     summary="One alert",
     response_model=AlertPublic,
-    responses={**_example(_ALERT_EXAMPLE), **error_responses({**AUTH_ERRORS, **_NOT_FOUND})},
+    responses={**example(_ALERT_EXAMPLE), **error_responses({**AUTH_ERRORS, **_NOT_FOUND})},
 )
 def get_alert(alert_id: int, conn: Connection, person: CurrentPerson) -> dict[str, Any]:
     """404 also for an alert the caller may not see: its existence is not disclosed."""
@@ -197,7 +194,7 @@ def get_alert(alert_id: int, conn: Connection, person: CurrentPerson) -> dict[st
     "/{alert_id}/history",
     summary="The alert's audit history",
     response_model=list[AlertAuditPublic],
-    responses={**_example([_AUDIT_EXAMPLE]), **error_responses({**AUTH_ERRORS, **_NOT_FOUND})},
+    responses={**example([_AUDIT_EXAMPLE]), **error_responses({**AUTH_ERRORS, **_NOT_FOUND})},
 )
 def get_alert_history(alert_id: int, conn: Connection, person: CurrentPerson) -> list[dict[str, Any]]:
     """Every change and every attempt, refused ones included, oldest first. Kept; never deleted."""
@@ -209,7 +206,7 @@ def get_alert_history(alert_id: int, conn: Connection, person: CurrentPerson) ->
     "/{alert_id}/acknowledge",
     summary="Acknowledge an alert",
     response_model=AlertActionPublic,
-    responses={**_example(_ACKNOWLEDGED_EXAMPLE), **_ACTION_ERRORS},
+    responses={**example(_ACKNOWLEDGED_EXAMPLE), **_ACTION_ERRORS},
 )
 def acknowledge_alert(
     alert_id: int,
@@ -231,7 +228,7 @@ def acknowledge_alert(
     summary="Resolve an alert, saying what was done",
     response_model=AlertActionPublic,
     responses={
-        **_example(_RESOLVED_EXAMPLE),
+        **example(_RESOLVED_EXAMPLE),
         **_ACTION_ERRORS,
         **error_responses({422: ("reason: Field required", "reason")}),
     },
@@ -250,7 +247,7 @@ def resolve_alert(
     status_code=status.HTTP_201_CREATED,
     summary="Confirm a leak alert: record the leak and open its repair ticket",
     response_model=LeakConfirmedPublic,
-    responses={**_example(_CONFIRMED_EXAMPLE, 201), **_CONFIRM_ERRORS},
+    responses={**example(_CONFIRMED_EXAMPLE, 201), **_CONFIRM_ERRORS},
 )
 def confirm_leak(
     alert_id: int,

@@ -224,7 +224,7 @@ def open_ticket_by_hand(
     except ticket_service.NotFound as exc:
         conn.rollback()
         raise Invalid(f"circuit_no: {exc}", field="circuit_no") from None
-    except ValueError as exc:
+    except ticket_service.FutureConfirmation as exc:
         conn.rollback()
         raise Invalid(str(exc), field="leak_confirmed_on") from None
     conn.commit()

@@ -43,9 +43,11 @@ def test_the_manager_or_a_delegate_confirms_and_the_contractor_gets_the_ticket(
     queue = client.get("/api/v1/tickets", headers=world["contractor"].auth).json()
     ticket = next(t for t in queue if t["id"] == confirmed["ticket_id"])
     assert (ticket["status"], ticket["leak_confirmed_on"]) == ("open", day_0.isoformat())
-    assert [(r["action"], r["allowed"], r["actor"]) for r in audit_rows(leak_alert)] == [
-        ("confirm_leak", True, world[who].name)
-    ]
+    audit = [(r["action"], r["allowed"], r["actor"], r["reason"]) for r in audit_rows(leak_alert)]
+    opened = f"leak confirmed, repair ticket {ticket['id']} opened"
+    assert audit == [("confirm_leak", True, world[who].name, ""), ("acknowledge", True, world[who].name, opened)]
+    with psycopg.connect(world.url) as conn:  # in the manager's hands now: it escalates no further
+        assert conn.execute("SELECT status FROM alert WHERE id = %s", (leak_alert,)).fetchone() == ("acknowledged",)
 
 
 @pytest.mark.parametrize("who", ["viewer", "contractor", "admin"])

@@ -16,8 +16,8 @@ from api.app import create_app
 from tests.api.conftest import SITE_A, World
 from tests.api.resource_helpers import contractor_id, make_unit
 
-NOW = datetime(2026, 3, 31, 3, 0, tzinfo=UTC)  # 12:00 on 31 March in Japan
-TODAY = date(2026, 3, 31)
+NOW = datetime(2026, 3, 31, 16, 0, tzinfo=UTC)  # 01:00 on 1 April in Japan, still 31 March in UTC
+TODAY = date(2026, 4, 1)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_one_leak_one_repair(client: TestClient, world: World) -> None:
 
 def test_a_leak_is_not_confirmed_in_the_future(client: TestClient, world: World) -> None:
     unit = make_unit(world, SITE_A)
-    response = _open(client, world, "manager_site", {"equipment_id": unit, "leak_confirmed_on": "2026-04-01"})
+    response = _open(client, world, "manager_site", {"equipment_id": unit, "leak_confirmed_on": "2026-04-02"})
     assert response.status_code == 422
     error = response.json()["error"]
     assert (error["field"], error["message"]) == (

@@ -43,7 +43,8 @@ def test_the_manager_confirms_a_leak_alert_and_a_ticket_opens_for_the_sites_cont
     ticket = conn.execute("SELECT status, leak_case_id FROM ticket WHERE id = %s", (result.ticket_id,)).fetchone()
     assert ticket == ("open", result.leak_case_id)
     actions = [str(r[0]) for r in conn.execute("SELECT action FROM alert_audit ORDER BY id").fetchall()]
-    assert actions == ["raised", "confirm_leak"]
+    assert actions == ["raised", "confirm_leak", "acknowledge"]  # confirmed, so in hand: it escalates no further
+    assert conn.execute("SELECT status FROM alert WHERE id = %s", (alert_id,)).fetchone() == ("acknowledged",)
 
 
 def test_a_viewer_cannot_confirm_and_the_attempt_is_kept(conn: psycopg.Connection, world: World) -> None:

@@ -8,10 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import paho.mqtt.client as mqtt
 import psycopg
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
-from ingest.consumer import Consumer
+from fluorowatch.cli import build_parser
+from ingest.consumer import LEGACY_SHARE_GROUP, Consumer, subscription_topics
 from ingest.pipeline import Pipeline
 from ingest.service import Housekeeping, IngestService
 from ingest.validation import MAX_MESSAGE_BYTES
@@ -127,3 +132,40 @@ def test_ingest_subscribes_plainly_unless_given_a_share_group() -> None:
     shared = Consumer("mqtt://127.0.0.1:1883", "fw", client_id="c", share_group="g")
     assert plain.topics == ["fw/v1/+/+/+/telemetry", "fw/v1/+/agents/+/status"]
     assert shared.topics == ["$share/g/fw/v1/+/+/+/telemetry", "$share/g/fw/v1/+/agents/+/status"]
+
+
+def test_a_session_upgraded_from_the_shared_default_drops_that_subscription(
+    publisher: Publisher, topic_prefix: str
+) -> None:
+    """Up to this release every ingest joined `$share/fluorowatch-ingest/...` on its persistent session; kept next
+    to the plain subscription, it would deliver every message twice."""
+    client_id = f"upgraded-{topic_prefix}"
+    old = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5)
+    expiry = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+    expiry.SessionExpiryInterval = 300
+    subscribed = threading.Event()
+    old.on_subscribe = lambda *_: subscribed.set()
+    old.connect("127.0.0.1", 1883, clean_start=False, properties=expiry)
+    old.loop_start()
+    old.subscribe(subscription_topics(topic_prefix, LEGACY_SHARE_GROUP)[0], qos=1)
+    assert subscribed.wait(10)  # the subscription is in the session
+    old.disconnect()
+    old.loop_stop()
+    consumer = Consumer("mqtt://127.0.0.1:1883", topic_prefix, client_id=client_id)
+    consumer.start()
+    try:
+        assert consumer.connected.wait(10)
+        publisher.send(*telemetry(topic_prefix, 0, 3))
+        wait_until(lambda: consumer.inbox.qsize() >= 1, timeout_s=10)
+        time.sleep(1.0)  # a second delivery, if any, follows within this
+        assert consumer.inbox.qsize() == 1
+    finally:
+        consumer.stop()
+
+
+@pytest.mark.parametrize("name", ["a/b", "g+", "#", "", "x" * 65])
+def test_a_share_group_that_would_change_the_topic_filter_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="up to 64 letters, digits"):
+        Consumer("mqtt://127.0.0.1:1883", "fw", client_id="c", share_group=name)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["ingest", "--share-group", name])

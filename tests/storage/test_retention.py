@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -12,11 +13,13 @@ import pytest
 
 from edge_agent.reading import Reading
 from fluorowatch.worker import WorkerJobs
+from ingest.validation import MAX_PAST
 from storage.retention import delete_expired_telemetry
 from storage.rollups import refresh_rollups
 from storage.telemetry import write_readings
 
 UNIT = 11
+LATE_BY = MAX_PAST  # what the worker passes: ingest accepts readings up to 400 days old
 
 
 @pytest.fixture(scope="module")
@@ -48,33 +51,54 @@ def _ages_kept(url: str) -> list[int]:
     return [age for (age,) in rows]
 
 
+def _delete(url: str, days: int, **options: Any) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return delete_expired_telemetry(conn, days, late_by=LATE_BY, **options)
+
+
 def test_deletes_readings_older_than_the_horizon_and_keeps_the_rest(url: str) -> None:
     _store_days_ago(url, 800, 400, 366.5, 365.5, 30, 0.01)
-    with psycopg.connect(url, autocommit=True) as conn:
-        assert delete_expired_telemetry(conn, 366, batch_rows=1) == 3
+    assert _delete(url, 366) == 3
     assert _ages_kept(url) == [365, 30, 0]
 
 
-def test_a_second_run_finds_nothing_left_to_delete(url: str) -> None:
+def test_a_second_run_resumes_from_the_watermark(url: str) -> None:
     _store_days_ago(url, 500, 10)
-    with psycopg.connect(url, autocommit=True) as conn:
-        assert delete_expired_telemetry(conn, 400) == 1
-        assert delete_expired_telemetry(conn, 400) == 0
-    assert _ages_kept(url) == [10]
+    assert _delete(url, 400) == 1
+    _store_days_ago(url, 450)  # older than the watermark and than any reading ingest accepts: not looked for
+    assert _delete(url, 400) == 0
+    assert _ages_kept(url) == [450, 10]
+
+
+def test_a_late_reading_behind_the_watermark_is_deleted_next_time(url: str) -> None:
+    _store_days_ago(url, 390)
+    assert _delete(url, 366) == 1
+    _store_days_ago(url, 380)  # ingest still accepts it (up to 400 days old), behind the watermark
+    assert _delete(url, 366) == 1
+    assert _ages_kept(url) == []
+
+
+def test_a_run_out_of_time_stops_and_the_next_one_goes_on(url: str) -> None:
+    _store_days_ago(url, 900, 800, 700)
+    ticks = iter(range(10**6))
+    assert _delete(url, 366, budget_s=0.5, clock=lambda: float(next(ticks))) == 1  # one window, then out of time
+    assert _ages_kept(url) == [800, 700]
+    assert _delete(url, 366) == 2
+    assert _ages_kept(url) == []
 
 
 @pytest.mark.parametrize("days", [365, 0, -1])
 def test_refuses_a_horizon_under_the_legal_year_and_deletes_nothing(url: str, days: int) -> None:
     _store_days_ago(url, 800, 370)
-    with psycopg.connect(url, autocommit=True) as conn, pytest.raises(ValueError, match="legal minimum of 366"):
-        delete_expired_telemetry(conn, days)
+    with pytest.raises(ValueError, match="legal minimum of 366"):
+        _delete(url, days)
     assert _ages_kept(url) == [800, 370]
 
 
 def test_needs_an_autocommit_connection(url: str) -> None:
     _store_days_ago(url, 800)
     with psycopg.connect(url) as conn, pytest.raises(ValueError, match="autocommit"):
-        delete_expired_telemetry(conn, 366)
+        delete_expired_telemetry(conn, 366, late_by=LATE_BY)
     assert _ages_kept(url) == [800]
 
 
@@ -83,8 +107,8 @@ def test_the_daily_rollup_outlives_the_deleted_readings(url: str) -> None:
     _store(url, noon, noon + timedelta(minutes=1), datetime.now(UTC) - timedelta(days=2))
     with psycopg.connect(url) as conn:
         refresh_rollups(conn, datetime.now(UTC))
+    assert _delete(url, 366) == 2
     with psycopg.connect(url, autocommit=True) as conn:
-        assert delete_expired_telemetry(conn, 366) == 2
         refresh_rollups(conn, datetime.now(UTC))
         oldest = conn.execute("SELECT readings FROM telemetry_daily ORDER BY day_utc LIMIT 1").fetchone()
     assert oldest == (2,)
