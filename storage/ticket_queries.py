@@ -10,7 +10,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from compliance.tickets import LeakCase, QualifiedPerson, Status
+from compliance.tickets import FINAL, LeakCase, QualifiedPerson, Status
+
+_FINAL = sorted(s.value for s in FINAL)  # a ticket in one of these is no longer in progress
 
 LEAK_COLUMNS = """id, equipment_id, circuit_no, confirmed_on, hard_to_reach_reason, planned_repair_on,
     repaired_on, verified_on"""
@@ -117,10 +119,10 @@ def repair_tickets_of_alerts(conn: psycopg.Connection, alert_ids: list[int]) -> 
     rows = conn.execute(
         """SELECT a.id, (SELECT t.id FROM leak_case l JOIN ticket t ON t.leak_case_id = l.id
                          WHERE l.equipment_id = a.equipment_id AND l.circuit_no = a.circuit_no
-                           AND l.verified_on IS NULL AND t.status NOT IN ('closed', 'cancelled')
+                           AND l.verified_on IS NULL AND t.status <> ALL(%s)
                          ORDER BY t.id LIMIT 1)
            FROM alert a WHERE a.id = ANY(%s) AND a.category = 'leak'""",
-        (alert_ids,),
+        (_FINAL, alert_ids),
     ).fetchall()
     return {int(alert_id): int(ticket_id) for alert_id, ticket_id in rows if ticket_id is not None}
 
@@ -136,9 +138,8 @@ def lock_circuit(conn: psycopg.Connection, equipment_id: int, circuit_no: int) -
 def active_ticket_of_leak_case(conn: psycopg.Connection, leak_case_id: int) -> int | None:
     """The ticket working on the leak case, if one is neither closed nor cancelled."""
     row = conn.execute(
-        """SELECT id FROM ticket WHERE leak_case_id = %s AND status NOT IN ('closed', 'cancelled')
-           ORDER BY id LIMIT 1""",
-        (leak_case_id,),
+        "SELECT id FROM ticket WHERE leak_case_id = %s AND status <> ALL(%s) ORDER BY id LIMIT 1",
+        (leak_case_id, _FINAL),
     ).fetchone()
     return int(row[0]) if row else None
 

@@ -11,6 +11,7 @@ the benchmark starts where no hour boundary of that pass falls inside the run (`
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -86,9 +87,18 @@ class DetectionProcess:
         """Called once every reading is stored: catch up with them, stop, and return the figures."""
         stopped_at = time.monotonic()
         self._stop.set()
-        figures = DetectionFigures(**self._results.get(timeout=600))  # type: ignore[arg-type]
+        while True:
+            try:
+                raw = self._results.get(timeout=5)
+                break
+            except queue.Empty:
+                if not self.process.is_alive():
+                    raise RuntimeError(f"the detection process died (exit code {self.process.exitcode})") from None
+        figures = DetectionFigures(**raw)  # type: ignore[arg-type]
         figures.catch_up_s = figures.finished_at - stopped_at
         self.process.join(30)
+        if self.process.exitcode != 0:  # its CPU would not be counted as the caller assumes
+            raise RuntimeError(f"the detection process did not end cleanly (exit code {self.process.exitcode})")
         return figures
 
 
