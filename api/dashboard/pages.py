@@ -222,6 +222,12 @@ def live(request: Request, conn: Connection, unit: int | None = None) -> Respons
         (sites, unit, unit),
     ).fetchone()
     parts = [str(v) for v in (row or ())]
+    tickets = conn.execute(  # a ticket opened by policy changes the inbox too (the leak shows its ticket)
+        """SELECT count(*), max(t.updated_at) FROM ticket t JOIN equipment e ON e.id = t.equipment_id
+           WHERE e.site_id = ANY(%s) AND (%s::bigint IS NULL OR t.equipment_id = %s)""",
+        (sites, unit, unit),
+    ).fetchone()
+    parts += [str(v) for v in (tickets or ())]
     if unit is not None and _units(request, conn, person, unit):
         latest = conn.execute(
             "SELECT max(ts) FROM telemetry WHERE equipment_id = %s AND ts > %s",

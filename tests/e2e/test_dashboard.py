@@ -5,14 +5,15 @@ the screenshots of docs/dashboard.md (docs/images/dashboard-*.png)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import psycopg
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
+from compliance.ticket_service import start_repair
 from tests.api.conftest import SITE_A
-from tests.e2e.conftest import IMAGES, Seeded, SignIn
+from tests.e2e.conftest import IMAGES, NOW, Seeded, SignIn
 
 pytestmark = pytest.mark.e2e
 
@@ -235,3 +236,31 @@ def test_the_manager_confirms_a_leak_from_the_inbox_and_the_contractor_gets_the_
     expect(manager.locator(f"tr.alert[data-alert='{alert[0]}'] .repair-ticket")).to_contain_text("Repair ticket #")
     contractor.goto("/tickets")
     expect(contractor.locator("main")).to_contain_text("SC-E2E-3")
+
+
+def test_an_open_inbox_shows_a_ticket_opened_by_policy_without_a_reload(sign_in: SignIn, seeded: Seeded) -> None:
+    with psycopg.connect(seeded.world.url) as conn:
+        row = conn.execute(
+            """INSERT INTO equipment (site_id, management_no, kind, refrigerant, charge_kg, installed_on)
+               VALUES (%s, 'SC-E2E-4', 'showcase_remote', 'R404A', 6.0, '2024-04-01') RETURNING id""",
+            (seeded.world.sites[SITE_A],),
+        ).fetchone()
+        assert row is not None
+        conn.execute("INSERT INTO circuit (equipment_id, circuit_no) VALUES (%s, 1)", (row[0],))
+        alert = conn.execute(
+            """INSERT INTO alert (equipment_id, circuit_no, category, severity, status, raised_at, updated_at, message,
+                   evidence, detector, estimated_charge_loss_pct)
+               VALUES (%s, 1, 'leak', 'high', 'raised', now(), now(), 'SC-E2E-4 is losing refrigerant', '[]',
+                   'fusion', 12.0) RETURNING id""",
+            (row[0],),
+        ).fetchone()
+        assert alert is not None
+    page = sign_in("viewer", lang="en")
+    page.goto("/alerts")
+    expect(page.locator(f"tr.alert[data-alert='{alert[0]}'] button[data-action=confirm-leak]")).to_have_count(1)
+    page.wait_for_timeout(1500)  # the first poll notes the fingerprint
+    with psycopg.connect(seeded.world.url) as conn:  # the policy's path: the alert itself does not change
+        start_repair(conn, int(row[0]), 1, date(2026, 6, 14), opened_at=NOW, alert_id=int(alert[0]))
+    expect(page.locator(f"tr.alert[data-alert='{alert[0]}'] .repair-ticket")).to_contain_text(
+        "Repair ticket #", timeout=10_000
+    )
