@@ -203,28 +203,33 @@ def test_the_inbox_updates_itself_when_an_alert_is_raised(sign_in: SignIn, seede
     expect(page.locator("main")).to_contain_text("no readings for 2 hours", timeout=10_000)
 
 
-def test_the_manager_confirms_a_leak_from_the_inbox_and_the_contractor_gets_the_ticket(
-    sign_in: SignIn, seeded: Seeded
-) -> None:
+def _unit_with_leak_alert(seeded: Seeded, management_no: str) -> tuple[int, int]:
+    """A new unit at store A with a raised leak alert and no leak case: (equipment id, alert id)."""
     with psycopg.connect(seeded.world.url) as conn:
-        row = conn.execute(
+        unit = conn.execute(
             """INSERT INTO equipment (site_id, management_no, kind, refrigerant, charge_kg, installed_on)
-               VALUES (%s, 'SC-E2E-3', 'showcase_remote', 'R404A', 6.0, '2024-04-01') RETURNING id""",
-            (seeded.world.sites[SITE_A],),
+               VALUES (%s, %s, 'showcase_remote', 'R404A', 6.0, '2024-04-01') RETURNING id""",
+            (seeded.world.sites[SITE_A], management_no),
         ).fetchone()
-        assert row is not None
-        conn.execute("INSERT INTO circuit (equipment_id, circuit_no) VALUES (%s, 1)", (row[0],))
+        assert unit is not None
+        conn.execute("INSERT INTO circuit (equipment_id, circuit_no) VALUES (%s, 1)", (unit[0],))
         alert = conn.execute(
             """INSERT INTO alert (equipment_id, circuit_no, category, severity, status, raised_at, updated_at, message,
                    evidence, detector, estimated_charge_loss_pct)
-               VALUES (%s, 1, 'leak', 'high', 'raised', now(), now(), 'SC-E2E-3 is losing refrigerant', '[]',
-                   'fusion', 3.0) RETURNING id""",
-            (row[0],),
+               VALUES (%s, 1, 'leak', 'high', 'raised', now(), now(), %s, '[]', 'fusion', 12.0) RETURNING id""",
+            (unit[0], f"{management_no} is losing refrigerant"),
         ).fetchone()
         assert alert is not None
+    return int(unit[0]), int(alert[0])
+
+
+def test_the_manager_confirms_a_leak_from_the_inbox_and_the_contractor_gets_the_ticket(
+    sign_in: SignIn, seeded: Seeded
+) -> None:
+    _, alert_id = _unit_with_leak_alert(seeded, "SC-E2E-3")
     contractor = sign_in("contractor", lang="en")
     contractor.goto("/alerts")
-    refused = contractor.locator(f"tr.alert[data-alert='{alert[0]}']")
+    refused = contractor.locator(f"tr.alert[data-alert='{alert_id}']")
     refused.locator("button[data-action=confirm-leak]").click()
     expect(refused.locator(".error")).to_contain_text("only the unit's manager or a delegate")
     manager = sign_in("manager_site", lang="en")
@@ -232,35 +237,20 @@ def test_the_manager_confirms_a_leak_from_the_inbox_and_the_contractor_gets_the_
     already = manager.locator(f"tr.alert[data-alert='{seeded.alert_id}']")
     expect(already.locator(".repair-ticket")).to_have_text(f"Repair ticket #{seeded.ticket_id}")
     expect(already.locator("button[data-action=confirm-leak]")).to_have_count(0)
-    manager.locator(f"tr.alert[data-alert='{alert[0]}'] button[data-action=confirm-leak]").click()
-    expect(manager.locator(f"tr.alert[data-alert='{alert[0]}'] .repair-ticket")).to_contain_text("Repair ticket #")
+    manager.locator(f"tr.alert[data-alert='{alert_id}'] button[data-action=confirm-leak]").click()
+    expect(manager.locator(f"tr.alert[data-alert='{alert_id}'] .repair-ticket")).to_contain_text("Repair ticket #")
     contractor.goto("/tickets")
     expect(contractor.locator("main")).to_contain_text("SC-E2E-3")
 
 
 def test_an_open_inbox_shows_a_ticket_opened_by_policy_without_a_reload(sign_in: SignIn, seeded: Seeded) -> None:
-    with psycopg.connect(seeded.world.url) as conn:
-        row = conn.execute(
-            """INSERT INTO equipment (site_id, management_no, kind, refrigerant, charge_kg, installed_on)
-               VALUES (%s, 'SC-E2E-4', 'showcase_remote', 'R404A', 6.0, '2024-04-01') RETURNING id""",
-            (seeded.world.sites[SITE_A],),
-        ).fetchone()
-        assert row is not None
-        conn.execute("INSERT INTO circuit (equipment_id, circuit_no) VALUES (%s, 1)", (row[0],))
-        alert = conn.execute(
-            """INSERT INTO alert (equipment_id, circuit_no, category, severity, status, raised_at, updated_at, message,
-                   evidence, detector, estimated_charge_loss_pct)
-               VALUES (%s, 1, 'leak', 'high', 'raised', now(), now(), 'SC-E2E-4 is losing refrigerant', '[]',
-                   'fusion', 12.0) RETURNING id""",
-            (row[0],),
-        ).fetchone()
-        assert alert is not None
+    unit, alert_id = _unit_with_leak_alert(seeded, "SC-E2E-4")
     page = sign_in("viewer", lang="en")
     page.goto("/alerts")
-    expect(page.locator(f"tr.alert[data-alert='{alert[0]}'] button[data-action=confirm-leak]")).to_have_count(1)
+    expect(page.locator(f"tr.alert[data-alert='{alert_id}'] button[data-action=confirm-leak]")).to_have_count(1)
     page.wait_for_timeout(1500)  # the first poll notes the fingerprint
     with psycopg.connect(seeded.world.url) as conn:  # the policy's path: the alert itself does not change
-        start_repair(conn, int(row[0]), 1, date(2026, 6, 14), opened_at=NOW, alert_id=int(alert[0]))
-    expect(page.locator(f"tr.alert[data-alert='{alert[0]}'] .repair-ticket")).to_contain_text(
+        start_repair(conn, unit, 1, date(2026, 6, 14), opened_at=NOW, alert_id=alert_id)
+    expect(page.locator(f"tr.alert[data-alert='{alert_id}'] .repair-ticket")).to_contain_text(
         "Repair ticket #", timeout=10_000
     )
